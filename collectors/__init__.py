@@ -1,0 +1,1 @@
+"""Collectors: turn sources (Telegram, X, exported files) into narrmon records."""

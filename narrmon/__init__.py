@@ -1,0 +1,1 @@
+"""narrmon: monitor pro-Kremlin narratives in Serbian and Bosnian social media."""

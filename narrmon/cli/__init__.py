@@ -1,0 +1,57 @@
+"""The ``narrmon`` command line: a thin adapter over :mod:`narrmon.pipeline`.
+
+Each area registers its commands from its own module, so they stay small:
+``store_cmds`` (init, import, stats, demo), ``classify_cmds``, ``collect_cmds`` and
+``report_cmds``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from narrmon.cli import classify_cmds, collect_cmds, report_cmds, store_cmds
+from narrmon.cli.common import console, err_console
+from narrmon.errors import NarrmonError
+
+app = typer.Typer(
+    name="narrmon",
+    help="Monitor how pro-Kremlin narratives spread through Serbian and Bosnian social media.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (store_cmds, classify_cmds, collect_cmds, report_cmds):
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``narrmon`` console script; returns the exit code."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        app(args=argv, standalone_mode=False)
+    except NarrmonError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        return int(getattr(exc, "exit_code", 2))
+    return 0
+
+
+__all__ = ["app", "console", "main"]

@@ -1,0 +1,30 @@
+"""Options and helpers shared by the CLI command modules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from narrmon.store import Store
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Store URL (default: $NARRMON_DB_URL, else sqlite:///data/narrmon.db).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object instead of tables.")
+]
+
+
+def open_store(db: str | None) -> Store:
+    """Open (and migrate) the store named by ``--db`` or the environment."""
+    return Store(db)

@@ -1,0 +1,523 @@
+"""Opening, migrating and writing the store.
+
+Every write is a batched upsert on a natural key, so loading the same data twice
+changes nothing. :meth:`Store.write_batch` writes accounts, posts, snapshots and
+quarantined records of one batch in one transaction; callers that keep a cursor pass
+it in so it commits with the data it covers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from narrmon.errors import StoreError
+from narrmon.records import Account, MetricSnapshot, Post, Rejected
+from narrmon.store import schema
+
+DEFAULT_DB_URL = "sqlite:///data/narrmon.db"
+ENV_DB_URL = "NARRMON_DB_URL"
+# Rows per IN (...) look-up; below SQLite's and PostgreSQL's bind-parameter limits.
+LOOKUP_CHUNK = 500
+PAYLOAD_LIMIT = 4096  # characters of a rejected record kept in quarantine
+MIGRATION_LOCK_ID = 7_310_411  # PostgreSQL advisory lock held while migrating
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """The store URL: ``url`` if given, else ``$NARRMON_DB_URL``, else the SQLite default."""
+    return url or os.environ.get(ENV_DB_URL) or DEFAULT_DB_URL
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def dumps(value: Any) -> str | None:
+    """Serialise to compact JSON text (None stays None)."""
+    if value is None:
+        return None
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def content_hash(post: Post) -> str:
+    """A hash of what a post says; reloading an identical post is then a no-op."""
+    parts = (
+        post.account_id,
+        post.created_at.isoformat(),
+        post.text,
+        post.url,
+        post.reply_to,
+        post.forwarded_from_account,
+        post.forwarded_from_post,
+        post.forwarded_from_name,
+        post.quoted_id,
+        post.reposted_id,
+        post.hashtags,
+        post.mentions,
+        post.links,
+        post.has_media,
+        post.edited_at.isoformat() if post.edited_at else None,
+        post.lang,
+        post.script,
+    )
+    return hashlib.blake2b(orjson.dumps(parts), digest_size=16).hexdigest()
+
+
+@dataclass
+class BatchCounts:
+    """What one or more batches did to the store."""
+
+    imported: int = 0  # posts new to the store
+    updated: int = 0  # known posts whose content changed
+    unchanged: int = 0  # known posts seen again as they were
+    snapshots: int = 0  # metric snapshots appended
+    accounts: int = 0  # accounts written
+    quarantined: int = 0  # bad records put aside
+
+    def add(self, other: BatchCounts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+class Store:
+    """A narrmon store at a SQLAlchemy URL, migrated to the newest schema on first use."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = resolve_db_url(url)
+        self.engine = self._create_engine(self.url)
+        if migrate:
+            self.migrate()
+
+    # -- opening -------------------------------------------------------------------
+
+    @staticmethod
+    def _create_engine(url: str) -> Engine:
+        try:
+            parsed = make_url(url)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is the same to a user
+            raise StoreError(f"not a database URL: {redact_url(url)!r}") from exc
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        connect_args = {}
+        if parsed.get_backend_name() == "postgresql":
+            # Sessions in UTC whatever the server's default; keep options from the URL.
+            options = parsed.query.get("options", "")
+            connect_args["options"] = f"{options} -c timezone=UTC".strip()
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    def describe(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return redact_url(self.url)
+
+    def migrate(self) -> str | None:
+        """Bring the schema to the newest migration; return the revision now applied."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        try:
+            with self.engine.begin() as conn:
+                if MigrationContext.configure(conn).get_current_revision() == head:
+                    return head
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_ID})
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"cannot open the store at {self.describe()}: {exc}") from None
+        return head
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- writing -------------------------------------------------------------------
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
+
+    def write_batch(
+        self,
+        *,
+        accounts: Sequence[Account] = (),
+        posts: Sequence[Post] = (),
+        snapshots: Sequence[MetricSnapshot] = (),
+        rejected: Sequence[Rejected] = (),
+        source: str = "",
+        run_id: int | None = None,
+        cursor: tuple[str, str, str | None] | None = None,
+        conn: Connection | None = None,
+    ) -> BatchCounts:
+        """Write one batch in one transaction and return what it changed.
+
+        ``cursor`` is ``(platform, source_key, position)``; it is written in the same
+        transaction as the posts it covers.
+        """
+        if conn is None:
+            with self.begin() as own:
+                return self.write_batch(
+                    accounts=accounts,
+                    posts=posts,
+                    snapshots=snapshots,
+                    rejected=rejected,
+                    source=source,
+                    run_id=run_id,
+                    cursor=cursor,
+                    conn=own,
+                )
+        counts = BatchCounts()
+        counts.accounts = self.upsert_accounts(conn, accounts)
+        new, changed, same = self.upsert_posts(conn, posts)
+        counts.imported, counts.updated, counts.unchanged = new, changed, same
+        counts.snapshots = self.append_snapshots(conn, snapshots)
+        counts.quarantined = self.quarantine(conn, rejected, source=source, run_id=run_id)
+        if cursor is not None:
+            self.set_cursor(conn, *cursor)
+        return counts
+
+    def upsert_accounts(self, conn: Connection, accounts: Iterable[Account]) -> int:
+        """Insert or refresh accounts; a value not known now never erases a known one."""
+        latest: dict[tuple[str, str], Account] = {}
+        for acc in accounts:
+            latest[(acc.platform, acc.account_id)] = _merge_account(
+                latest.get((acc.platform, acc.account_id)), acc
+            )
+        if not latest:
+            return 0
+        now = now_utc()
+        rows = [
+            {
+                "platform": a.platform,
+                "account_id": a.account_id,
+                "handle": a.handle,
+                "title": a.title,
+                "followers": a.followers,
+                "followers_at": a.observed_at if a.followers is not None else None,
+                "kind": a.kind,
+                "first_seen_at": now,
+                "updated_at": now,
+                "raw": dumps(a.raw) if a.raw is not None else None,
+            }
+            for a in latest.values()
+        ]
+        stmt = self._insert(schema.accounts)
+        t = schema.accounts
+        ex = stmt.excluded
+        newer_followers = (t.c.followers_at.is_(None)) | (ex.followers_at >= t.c.followers_at)
+        from sqlalchemy import case
+
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.platform, t.c.account_id],
+            set_={
+                "handle": func.coalesce(ex.handle, t.c.handle),
+                "title": func.coalesce(ex.title, t.c.title),
+                "kind": func.coalesce(ex.kind, t.c.kind),
+                "raw": func.coalesce(ex.raw, t.c.raw),
+                "followers": case(
+                    ((ex.followers.is_not(None)) & newer_followers, ex.followers),
+                    else_=t.c.followers,
+                ),
+                "followers_at": case(
+                    ((ex.followers.is_not(None)) & newer_followers, ex.followers_at),
+                    else_=t.c.followers_at,
+                ),
+                "updated_at": ex.updated_at,
+            },
+        )
+        conn.execute(stmt, rows)
+        return len(rows)
+
+    def upsert_posts(self, conn: Connection, posts: Iterable[Post]) -> tuple[int, int, int]:
+        """Insert new posts and update changed ones; return (new, changed, unchanged)."""
+        by_key: dict[tuple[str, str], tuple[Post, str]] = {}
+        for post in posts:
+            by_key[(post.platform, post.post_id)] = (post, content_hash(post))
+        if not by_key:
+            return 0, 0, 0
+        known = self._known_hashes(conn, list(by_key))
+        rows = []
+        new = changed = same = 0
+        for key, (post, digest) in by_key.items():
+            old = known.get(key)
+            if old == digest:
+                same += 1
+                continue
+            if old is None:
+                new += 1
+            else:
+                changed += 1
+            rows.append(_post_row(post, digest))
+        if rows:
+            t = schema.posts
+            stmt = self._insert(t)
+            keep = {"platform", "post_id", "collected_at", "deleted_at"}
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[t.c.platform, t.c.post_id],
+                set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name not in keep},
+            )
+            conn.execute(stmt, rows)
+        return new, changed, same
+
+    def _known_hashes(
+        self, conn: Connection, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        t = schema.posts
+        found: dict[tuple[str, str], str] = {}
+        for platform in {p for p, _ in keys}:
+            ids = [i for p, i in keys if p == platform]
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = ids[start : start + LOOKUP_CHUNK]
+                q = select(t.c.post_id, t.c.content_hash).where(
+                    t.c.platform == platform, t.c.post_id.in_(chunk)
+                )
+                for post_id, digest in conn.execute(q):
+                    found[(platform, post_id)] = digest
+        return found
+
+    def append_snapshots(self, conn: Connection, snapshots: Iterable[MetricSnapshot]) -> int:
+        """Append metric snapshots; one already stored for that instant is left alone."""
+        by_key = {(s.platform, s.post_id, s.captured_at): s for s in snapshots}
+        if not by_key:
+            return 0
+        t = schema.metric_snapshots
+        existing: set[tuple[str, str, datetime]] = set()
+        keys = list(by_key)
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            q = select(t.c.platform, t.c.post_id, t.c.captured_at).where(
+                tuple_(t.c.platform, t.c.post_id, t.c.captured_at).in_(chunk)
+            )
+            existing.update((p, i, c) for p, i, c in conn.execute(q))
+        rows = [_snapshot_row(s) for k, s in by_key.items() if k not in existing]
+        if rows:
+            stmt = self._insert(t).on_conflict_do_nothing(
+                index_elements=[t.c.platform, t.c.post_id, t.c.captured_at]
+            )
+            conn.execute(stmt, rows)
+        return len(rows)
+
+    def quarantine(
+        self,
+        conn: Connection,
+        rejected: Iterable[Rejected],
+        *,
+        source: str = "",
+        run_id: int | None = None,
+    ) -> int:
+        """Put bad records aside with their reason; the same record twice is kept once."""
+        now = now_utc()
+        rows = {}
+        for r in rejected:
+            payload = r.payload[:PAYLOAD_LIMIT]
+            digest = hashlib.blake2b(r.payload.encode("utf-8", "replace"), digest_size=16)
+            key = (r.file, r.location, digest.hexdigest())
+            rows[key] = {
+                "source": source,
+                "file": r.file,
+                "location": r.location,
+                "reason": r.reason,
+                "payload": payload.replace("\x00", "\\x00"),
+                "payload_hash": key[2],
+                "import_run_id": run_id,
+                "created_at": now,
+            }
+        if not rows:
+            return 0
+        t = schema.quarantine
+        stmt = self._insert(t).on_conflict_do_nothing(
+            index_elements=[t.c.file, t.c.location, t.c.payload_hash]
+        )
+        conn.execute(stmt, list(rows.values()))
+        return len(rows)
+
+    # -- cursors -------------------------------------------------------------------
+
+    def set_cursor(
+        self,
+        conn: Connection,
+        platform: str,
+        source_key: str,
+        position: str | None,
+        *,
+        deferred_until: datetime | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Record how far a source has been read (and whether it is deferred)."""
+        t = schema.cursors
+        stmt = self._insert(t)
+        row = {
+            "platform": platform,
+            "source_key": source_key,
+            "position": position,
+            "deferred_until": deferred_until,
+            "note": note,
+            "updated_at": now_utc(),
+        }
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.platform, t.c.source_key],
+            set_={k: stmt.excluded[k] for k in row if k not in ("platform", "source_key")},
+        )
+        conn.execute(stmt, [row])
+
+    def get_cursor(self, platform: str, source_key: str) -> dict[str, Any] | None:
+        """The stored cursor row for a source, or None."""
+        t = schema.cursors
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t).where(t.c.platform == platform, t.c.source_key == source_key)
+            ).first()
+        return dict(row._mapping) if row else None
+
+    # -- import runs ---------------------------------------------------------------
+
+    def start_run(self, kind: str, path: str) -> int:
+        """Log the start of an import; returns the run id."""
+        t = schema.import_runs
+        with self.begin() as conn:
+            result = conn.execute(
+                t.insert().values(kind=kind, path=path, started_at=now_utc(), status="running")
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(
+        self, run_id: int, counts: BatchCounts, *, skipped: int, status: str, detail: Any
+    ) -> None:
+        """Log how an import ended."""
+        t = schema.import_runs
+        with self.begin() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.id == run_id)
+                .values(
+                    finished_at=now_utc(),
+                    status=status,
+                    imported=counts.imported,
+                    updated=counts.updated,
+                    unchanged=counts.unchanged,
+                    snapshots=counts.snapshots,
+                    skipped=skipped,
+                    quarantined=counts.quarantined,
+                    detail=dumps(detail),
+                )
+            )
+
+
+def _merge_account(old: Account | None, new: Account) -> Account:
+    if old is None:
+        return new
+    from dataclasses import replace
+
+    return replace(
+        new,
+        handle=new.handle or old.handle,
+        title=new.title or old.title,
+        kind=new.kind or old.kind,
+        followers=new.followers if new.followers is not None else old.followers,
+        observed_at=new.observed_at if new.followers is not None else old.observed_at,
+        raw=new.raw if new.raw is not None else old.raw,
+    )
+
+
+def _post_row(post: Post, digest: str) -> dict[str, Any]:
+    raw = post.raw
+    if raw is not None and not isinstance(raw, str):
+        raw = dumps(raw)
+    return {
+        "platform": post.platform,
+        "post_id": post.post_id,
+        "account_id": post.account_id,
+        "created_at": post.created_at,
+        "text": post.text,
+        "url": post.url,
+        "reply_to": post.reply_to,
+        "fwd_account_id": post.forwarded_from_account,
+        "fwd_post_id": post.forwarded_from_post,
+        "fwd_name": post.forwarded_from_name,
+        "quoted_id": post.quoted_id,
+        "reposted_id": post.reposted_id,
+        "hashtags": dumps(list(post.hashtags)),
+        "mentions": dumps(list(post.mentions)),
+        "links": dumps(list(post.links)),
+        "has_media": post.has_media,
+        "edited_at": post.edited_at,
+        "lang": post.lang,
+        "script": post.script,
+        "source": post.source,
+        "collected_at": post.collected_at,
+        "deleted_at": None,
+        "content_hash": digest,
+        "raw": raw,
+    }
+
+
+def _snapshot_row(s: MetricSnapshot) -> dict[str, Any]:
+    return {
+        "platform": s.platform,
+        "post_id": s.post_id,
+        "captured_at": s.captured_at,
+        "views": s.views,
+        "forwards": s.forwards,
+        "replies": s.replies,
+        "reactions": s.reactions,
+        "reactions_by_emoji": dumps(dict(s.reactions_by_emoji))
+        if s.reactions_by_emoji is not None
+        else None,
+        "likes": s.likes,
+        "reposts": s.reposts,
+        "quotes": s.quotes,
+        "bookmarks": s.bookmarks,
+        "impressions": s.impressions,
+    }
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "<unparseable URL>"

@@ -1,0 +1,70 @@
+"""Shared fixtures: a fresh store on SQLite and, where one answers, on PostgreSQL.
+
+PostgreSQL tests use ``$NARRMON_TEST_PG_URL``; each test gets its own schema, dropped
+afterwards. Without that variable they are skipped with the reason, except in CI
+(``CI`` set), where a missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from narrmon.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PG_ENV = "NARRMON_TEST_PG_URL"
+
+
+def pg_url() -> str | None:
+    """The PostgreSQL URL for tests, or None (failing in CI where it is required)."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} is not set; CI needs PostgreSQL for the store tests")
+        return None
+    return url
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(f"sqlite:///{tmp_path / 'narrmon.db'}")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    url = pg_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL store tests need {PG_ENV} (CI sets it)")
+    schema_name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_ENV} does not answer: {exc}")
+        pytest.skip(f"PostgreSQL at {PG_ENV} does not answer: {exc}")
+    sep = "&" if "?" in url else "?"
+    store = Store(f"{url}{sep}options=-csearch_path%3D{schema_name}")
+    try:
+        yield store
+    finally:
+        store.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Store:
+    """A fresh, migrated store on each backend."""
+    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "pg_store")
