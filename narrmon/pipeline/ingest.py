@@ -1,4 +1,4 @@
-"""Pipeline steps: plain functions over the configuration and the store that return counts.
+"""Pipeline step: importing files into the store, batch by batch.
 
 The CLI and the Airflow tasks call these same functions.
 """

@@ -1,0 +1,161 @@
+"""Configuration: ``narrmon.yaml`` (path from ``--config`` or ``$NARRMON_CONFIG``).
+
+The file says what to watch and how hard to push the APIs; it never holds secrets.
+Credentials come only from the environment (or Airflow Connections, under Airflow).
+Every section is optional; a missing file means the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from narrmon.errors import ConfigError
+
+ENV_CONFIG = "NARRMON_CONFIG"
+
+
+@dataclass
+class TelegramConfig:
+    """Telegram channels to collect and how gently to do it."""
+
+    channels: list[str] = field(default_factory=list)  # usernames or numeric ids
+    max_wait_seconds: int = 300  # longer flood waits defer the channel
+    request_budget: int = 500  # requests per run across all channels
+    page_size: int = 100
+    subscriber_refresh_hours: int = 24
+    include_private: bool = False  # private groups and chats only when asked for
+
+
+@dataclass
+class XConfig:
+    """X accounts and recent-search queries to collect."""
+
+    accounts: list[str] = field(default_factory=list)  # usernames without @
+    queries: list[str] = field(default_factory=list)
+    max_wait_seconds: int = 300
+    request_budget: int = 300
+    page_size: int = 100
+
+
+@dataclass
+class RefreshConfig:
+    """Reach refresh: how far back posts are re-read."""
+
+    days: int = 7
+
+
+@dataclass
+class ReportsConfig:
+    """Where reports go and how they show time."""
+
+    out_dir: str = "out/reports"
+    timezone: str = "Europe/Belgrade"
+
+
+@dataclass
+class AlertsConfig:
+    """Spike alerts: k standard deviations above the trailing mean, above a floor."""
+
+    k: float = 3.0
+    min_count: int = 5
+    window_days: int = 28
+
+
+@dataclass
+class SmtpConfig:
+    """Optional e-mail delivery; the password comes from ``$NARRMON_SMTP_PASSWORD``."""
+
+    host: str | None = None
+    port: int = 587
+    user: str | None = None
+    sender: str | None = None
+    to: list[str] = field(default_factory=list)
+    starttls: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        """True when a host, a sender and at least one recipient are set."""
+        return bool(self.host and self.sender and self.to)
+
+
+@dataclass
+class Config:
+    """The whole configuration."""
+
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    x: XConfig = field(default_factory=XConfig)
+    refresh: RefreshConfig = field(default_factory=RefreshConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    models_dir: str = "models"
+    db_url: str | None = None  # $NARRMON_DB_URL and --db take precedence
+    source: str | None = None  # the file this came from, for messages
+
+
+_SECTIONS = {
+    "telegram": TelegramConfig,
+    "x": XConfig,
+    "refresh": RefreshConfig,
+    "reports": ReportsConfig,
+    "alerts": AlertsConfig,
+    "smtp": SmtpConfig,
+}
+
+
+def _section(cls: type, data: Any, where: str) -> Any:
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    try:
+        return cls(**data)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read the configuration from ``path``, ``$NARRMON_CONFIG`` or defaults."""
+    import yaml
+
+    chosen = path or os.environ.get(ENV_CONFIG)
+    if not chosen:
+        default = Path("narrmon.yaml")
+        if not default.is_file():
+            return Config()
+        chosen = default
+    file = Path(chosen)
+    if not file.is_file():
+        raise ConfigError(f"configuration file not found: {file}")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}: expected a mapping at the top level")
+    unknown = sorted(set(data) - set(_SECTIONS) - {"models_dir", "db_url"})
+    if unknown:
+        raise ConfigError(f"{file}: unknown section(s) {', '.join(unknown)}")
+    config = Config(source=str(file))
+    for name, cls in _SECTIONS.items():
+        setattr(config, name, _section(cls, data.get(name), f"{file}: {name}"))
+    config.models_dir = str(data.get("models_dir", config.models_dir))
+    config.db_url = data.get("db_url")
+    return config
+
+
+def require_env(name: str, what: str) -> str:
+    """The value of a required environment variable, or a one-line error naming it."""
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(f"{what} is not set: set the environment variable {name}")
+    return value
