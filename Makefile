@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench airflow clean
+SYSDEPS := poppler-utils chromium  # pdftotext/pdftoppm and headless Chromium for report tests
+
+.PHONY: demo test lint format bench airflow clean sysdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +20,17 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/narrmon demo
 
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -q
+
+# Report tests read PDFs with poppler and open HTML in Chromium (Debian packages).
+sysdeps:
+	@if command -v pdftotext >/dev/null && command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(SYSDEPS) (apt-get)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSDEPS) >/dev/null) \
+		|| echo "warning: could not install $(SYSDEPS); PDF/HTML checks will be skipped"; \
+	else echo "note: install $(SYSDEPS) (sudo apt-get install $(SYSDEPS)) for the PDF/HTML checks"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

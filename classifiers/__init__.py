@@ -1,0 +1,1 @@
+"""Classifiers: post text to narrative labels (normalisation, training, registry, inference)."""

@@ -1,0 +1,1 @@
+"""Reports: store to rollups, daily report, weekly PDF, analyst pulls and alerts."""
