@@ -45,6 +45,8 @@ def run_demo(out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR) -> d
             f"{c.unchanged + c.updated} already known, {c.snapshots} metric snapshots, "
             f"{sum(report.skipped.values())} skipped, {c.quarantined} quarantined"
         )
+    summary["classify"] = _classify_step(out, store, console)
+    summary["reports"] = _report_step(out, store, console)
     from narrmon.cli.store_cmds import print_stats
     from narrmon.store.queries import stats
 
@@ -54,3 +56,37 @@ def run_demo(out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR) -> d
     console.print(f"\n[bold]Results[/]: the store is {db_path}")
     console.print(f"  look inside: narrmon stats --db sqlite:///{db_path}")
     return summary
+
+
+def _report_step(out: Path, store: Store, console: Console) -> dict:
+    """Rollups, a daily report per sample day and the weekly PDFs; print where they are."""
+    from narrmon.config import Config
+    from narrmon.pipeline.report import report_all
+
+    config = Config(models_dir=str(out / "models"))
+    done = report_all(config, store, out / "reports")
+    console.print(f"  rolled up {done['rollup']['days_recomputed']} days")
+    for day, path in done["daily"].items():
+        console.print(f"  daily report {day}: {path}")
+    for week, path in done["weekly"].items():
+        console.print(f"  weekly PDF {week}: {path}")
+    return {k: {d: str(p) for d, p in v.items()} if k != "rollup" else v for k, v in done.items()}
+
+
+def _classify_step(out: Path, store: Store, console: Console) -> dict:
+    """Train a model into ``out/models`` unless one is active, then classify the posts."""
+    from classifiers import registry
+    from narrmon.config import Config
+    from narrmon.pipeline.classify import classify_posts, train
+
+    config = Config(models_dir=str(out / "models"))
+    if registry.active_version(config.models_dir) is None:
+        result = train(config, store)
+        console.print(f"  trained model {result.version} in {result.seconds:.1f} s")
+    counts = classify_posts(config, store)
+    labelled = ", ".join(f"{k} {v}" for k, v in counts.labelled.items())
+    console.print(
+        f"  classified with model {counts.model_version}: {counts.classified} posts, "
+        f"{counts.out_of_scope} out of scope, {counts.skipped} already done; {labelled}"
+    )
+    return counts.as_dict()

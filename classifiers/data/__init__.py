@@ -1,0 +1,1 @@
+"""The seed corpus (seed.jsonl) and the script that merges it from its parts."""

@@ -1,0 +1,322 @@
+"""The narrative classifier: one scikit-learn Pipeline, per-label thresholds, explanations.
+
+:func:`build_pipeline` makes the whole model: the normalised text (see
+:mod:`classifiers.normalize`) goes to word (1-2) and character-within-word n-gram TF-IDF
+features, then to one logistic regression per label (one-vs-rest), whose probabilities
+are the scores. :func:`fit` trains it deterministically and tunes each label's threshold
+on out-of-fold predictions of the training data only (``cross_val_predict``), so the
+thresholds never see the held-out split. :class:`NarrativeModel` bundles the pipeline,
+the labels and the thresholds, and explains a prediction by the n-grams that pushed
+each predicted label up the most (coefficient x TF-IDF weight).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import orjson
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from classifiers import LABELS
+from classifiers.features import CharNgramCounter, StemTokenizer, split_tokens
+from classifiers.normalize import normalize_many
+
+RANDOM_STATE = 20260101
+CV_FOLDS = 5
+PREDICT_BATCH = 5000  # posts per transform; bounds memory on large inputs
+EXPLAIN_TOP = 6  # n-grams given per predicted label
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
+DEFAULT_THRESHOLD = 0.5
+COUNTER = "counter_narrative"
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Knobs of :func:`build_pipeline`; the defaults are what ``narrmon train`` uses."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    word_min_df: int = 1
+    char_min_df: int = 2
+    C: float = 10.0
+    class_weight: str | None = "balanced"
+    stem_length: int | None = None  # cut words to this many characters (None: whole words)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "word_ngrams": list(self.word_ngrams),
+            "char_ngrams": list(self.char_ngrams),
+            "word_min_df": self.word_min_df,
+            "char_min_df": self.char_min_df,
+            "C": self.C,
+            "class_weight": self.class_weight,
+            "stem_length": self.stem_length,
+        }
+
+
+def build_pipeline(params: ModelParams | None = None) -> Pipeline:
+    """The untrained classifier: normalise, word + char n-gram TF-IDF, one-vs-rest LR."""
+    p = params or ModelParams()
+    words = TfidfVectorizer(
+        tokenizer=StemTokenizer(p.stem_length) if p.stem_length else split_tokens,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=p.word_ngrams,
+        min_df=p.word_min_df,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    chars = Pipeline(
+        [
+            ("counts", CharNgramCounter(ngram_range=p.char_ngrams, min_df=p.char_min_df)),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )
+    classifier = LogisticRegression(
+        C=p.C,
+        class_weight=p.class_weight,
+        solver="liblinear",
+        max_iter=2000,
+        random_state=RANDOM_STATE,
+    )
+    return Pipeline(
+        [
+            ("normalize", FunctionTransformer(normalize_many)),
+            ("features", FeatureUnion([("words", words), ("chars", chars)])),
+            ("classify", OneVsRestClassifier(classifier)),
+        ]
+    )
+
+
+def indicator(label_sets: Sequence[Sequence[str]], labels: Sequence[str] = LABELS) -> np.ndarray:
+    """Label sets as a 0/1 matrix with one column per label."""
+    index = {label: j for j, label in enumerate(labels)}
+    y = np.zeros((len(label_sets), len(labels)), dtype=np.int8)
+    for i, found in enumerate(label_sets):
+        for label in found:
+            y[i, index[label]] = 1
+    return y
+
+
+def tune_thresholds(y: np.ndarray, scores: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
+    """Per label, the threshold on the grid with the best F1 (ties: nearest 0.5)."""
+    thresholds = {}
+    for j, label in enumerate(labels):
+        best, best_f1 = DEFAULT_THRESHOLD, -1.0
+        for t in sorted(THRESHOLD_GRID, key=lambda v: abs(v - DEFAULT_THRESHOLD)):
+            predicted = scores[:, j] >= t
+            tp = int(np.sum(predicted & (y[:, j] == 1)))
+            denom = int(predicted.sum()) + int(y[:, j].sum())
+            f1 = 2 * tp / denom if denom else 0.0
+            if f1 > best_f1 + 1e-12:
+                best, best_f1 = float(t), f1
+        thresholds[label] = best
+    return thresholds
+
+
+def decide(scores: np.ndarray, labels: Sequence[str], thresholds: dict[str, float]) -> np.ndarray:
+    """Labels from scores: each label over its threshold, then TAXONOMY.md rule 3.
+
+    "Rebuttal wins": a post that rebuts a narrative is ``counter_narrative`` and not
+    the narrative, so the two never go together (nor do they in the seed corpus). When
+    both clear their thresholds, the one with the higher probability stays.
+    """
+    limits = np.array([thresholds[label] for label in labels])
+    decided = (scores >= limits).astype(np.int8)
+    if COUNTER not in labels:
+        return decided
+    c = list(labels).index(COUNTER)
+    others = [j for j in range(len(labels)) if j != c]
+    other_scores = np.where(decided[:, others] == 1, scores[:, others], -1.0)
+    both = (decided[:, c] == 1) & (other_scores.max(axis=1) >= 0)
+    counter_wins = scores[:, c] >= other_scores.max(axis=1)
+    decided[np.ix_(both & counter_wins, others)] = 0
+    decided[both & ~counter_wins, c] = 0
+    return decided
+
+
+def metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
+    """Per-label precision, recall, F1 and support, and micro and macro F1."""
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    per_label = {
+        label: {
+            "precision": float(p[j]),
+            "recall": float(r[j]),
+            "f1": float(f[j]),
+            "support": int(s[j]),
+        }
+        for j, label in enumerate(labels)
+    }
+    _, _, micro, _ = precision_recall_fscore_support(
+        y_true, y_pred, average="micro", zero_division=0
+    )
+    _, _, macro, _ = precision_recall_fscore_support(
+        y_true, y_pred, average="macro", zero_division=0
+    )
+    return {"per_label": per_label, "micro_f1": float(micro), "macro_f1": float(macro)}
+
+
+def data_hash(texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> str:
+    """SHA-256 of the training records (text and labels), independent of their order."""
+    lines = sorted(orjson.dumps([t, sorted(ls)]) for t, ls in zip(texts, label_sets, strict=True))
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line + b"\n")
+    return digest.hexdigest()
+
+
+@dataclass
+class NarrativeModel:
+    """A trained pipeline with its labels, thresholds and metadata."""
+
+    pipeline: Pipeline
+    labels: tuple[str, ...]
+    thresholds: dict[str, float]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def feature_names(self) -> np.ndarray:
+        """Names of the features (see :func:`feature_names`), computed once."""
+        return feature_names(self.pipeline)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("feature_names", None)  # derived; not stored
+        return state
+
+    @property
+    def version(self) -> str | None:
+        """The registry version, once saved or loaded."""
+        return self.meta.get("version")
+
+    def _features(self, texts: Sequence[str]) -> Any:
+        normalised = self.pipeline.named_steps["normalize"].transform(texts)
+        return self.pipeline.named_steps["features"].transform(normalised)
+
+    def _scores_of(self, features: Any) -> np.ndarray:
+        return self.pipeline.named_steps["classify"].predict_proba(features)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, one row per text and one column per label."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        chunks = [
+            self._scores_of(self._features(texts[i : i + PREDICT_BATCH]))
+            for i in range(0, len(texts), PREDICT_BATCH)
+        ]
+        return np.vstack(chunks)
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """The 0/1 label matrix for ``scores``: thresholds, then "rebuttal wins"."""
+        return decide(scores, self.labels, self.thresholds)
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """The label set of each text."""
+        decided = self.decide(self.scores(texts))
+        return [tuple(self.labels[j] for j in np.flatnonzero(row)) for row in decided]
+
+    def explain(self, texts: Sequence[str], top: int = EXPLAIN_TOP) -> list[dict[str, list]]:
+        """Per text, for each predicted label, the n-grams that raised its score the most."""
+        return [explained for _, explained in self.analyse(texts, top=top)[1]]
+
+    def analyse(
+        self, texts: Sequence[str], top: int = EXPLAIN_TOP
+    ) -> tuple[np.ndarray, list[tuple[tuple[str, ...], dict[str, list]]]]:
+        """Scores, and per text its labels with the top n-grams behind each, in one pass."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.labels))), []
+        names = self.feature_names
+        estimators = self.pipeline.named_steps["classify"].estimators_
+        all_scores, out = [], []
+        for start in range(0, len(texts), PREDICT_BATCH):
+            features = self._features(texts[start : start + PREDICT_BATCH]).tocsr()
+            scores = self._scores_of(features)
+            all_scores.append(scores)
+            for i, row_decided in enumerate(self.decide(scores)):
+                row = features.getrow(i)
+                explained: dict[str, list] = {}
+                for j in np.flatnonzero(row_decided):
+                    contrib = row.data * estimators[j].coef_[0, row.indices]
+                    order = np.argsort(-contrib)[:top]
+                    explained[self.labels[j]] = [
+                        [str(names[row.indices[k]]), round(float(contrib[k]), 4)]
+                        for k in order
+                        if contrib[k] > 0
+                    ]
+                labels = tuple(self.labels[j] for j in np.flatnonzero(row_decided))
+                out.append((labels, explained))
+        return np.vstack(all_scores), out
+
+
+def feature_names(pipeline: Pipeline) -> np.ndarray:
+    """Names of the model's features: ``w:<word n-gram>`` and ``c:<char n-gram>``."""
+    union = pipeline.named_steps["features"]
+    words = union.transformer_list[0][1].get_feature_names_out()
+    chars = union.transformer_list[1][1].named_steps["counts"].get_feature_names_out()
+    return np.concatenate([[f"w:{n}" for n in words], [f"c:{n}" for n in chars]])
+
+
+def fit(
+    texts: Sequence[str],
+    label_sets: Sequence[Sequence[str]],
+    params: ModelParams | None = None,
+    *,
+    folds: int = CV_FOLDS,
+) -> tuple[NarrativeModel, dict[str, Any]]:
+    """Train on ``texts``; return the model and its cross-validated metrics.
+
+    Thresholds are tuned on out-of-fold probabilities of these texts alone; the
+    cross-validated metrics use those thresholds (so they are slightly optimistic).
+    """
+    texts = list(texts)
+    y = indicator(label_sets)
+    for j, label in enumerate(LABELS):
+        if y[:, j].sum() < folds:
+            raise ValueError(f"too few examples of {label}: {int(y[:, j].sum())} (need {folds})")
+    splitter = KFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
+    oof = cross_val_predict(build_pipeline(params), texts, y, cv=splitter, method="predict_proba")
+    thresholds = tune_thresholds(y, oof, LABELS)
+    cv_metrics = metrics(y, decide(oof, LABELS, thresholds), LABELS)
+    cv_metrics["n"] = len(texts)
+    cv_metrics["folds"] = folds
+    pipeline = build_pipeline(params).fit(texts, y)
+    model = NarrativeModel(pipeline=pipeline, labels=tuple(LABELS), thresholds=thresholds)
+    model.meta["params"] = (params or ModelParams()).as_dict()
+    return model, cv_metrics
+
+
+def evaluate_model(
+    model: NarrativeModel, texts: Sequence[str], label_sets: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """Metrics of ``model`` on labelled texts, in the shape ``narrmon evaluate --json`` prints."""
+    y = indicator(label_sets, model.labels)
+    result = metrics(y, model.decide(model.scores(texts)), model.labels)
+    result["model_version"] = model.version
+    result["n"] = len(texts)
+    return result
+
+
+def top_features(model: NarrativeModel, k: int = 10) -> dict[str, list[str]]:
+    """The ``k`` features with the largest coefficients for each label.
+
+    A channel name or a handle among them would mean leakage from the training data.
+    """
+    names = model.feature_names
+    estimators = model.pipeline.named_steps["classify"].estimators_
+    return {
+        label: [str(names[i]) for i in np.argsort(-est.coef_[0])[:k]]
+        for label, est in zip(model.labels, estimators, strict=True)
+    }

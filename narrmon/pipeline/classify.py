@@ -1,0 +1,343 @@
+"""Pipeline step: training, evaluating and applying the narrative classifier.
+
+- :func:`train` fits a model on the seed corpus's training split plus analyst labels
+  (files and stored annotations win over seed labels for the same text), measures it by
+  cross-validation and on the held-out split, and saves it as the active version.
+- :func:`classify_posts` labels stored posts the active model has not seen, batch by
+  batch; rerunning it does nothing new unless ``relabel`` is set.
+- :func:`evaluate` and :func:`classify_file` work on JSON Lines files.
+- :func:`export_uncertain` and :func:`import_labels` move posts to analysts and back.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from classifiers import LABELS, registry
+from classifiers.corpus import SEED_PATH, SPLIT_TEST, LabelledPost, read_labelled, text_key
+from classifiers.langid import identify
+from classifiers.model import ModelParams, NarrativeModel, data_hash, evaluate_model, fit
+from narrmon.config import Config
+from narrmon.errors import InputError
+from narrmon.store import Store
+from narrmon.store import labels as label_store
+
+BATCH_SIZE = 1000  # posts per classification transaction
+TRUE_ANSWERS = frozenset({"1", "x", "y", "yes", "da", "true", "+"})
+FALSE_ANSWERS = frozenset({"0", "n", "no", "ne", "false", "-"})
+
+
+@dataclass
+class TrainResult:
+    """A newly trained and saved model version."""
+
+    version: str
+    path: str
+    train_posts: int
+    test_posts: int
+    analyst_labels: int
+    metrics: dict[str, Any]
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ClassifyCounts:
+    """What one run of :func:`classify_posts` did."""
+
+    model_version: str
+    classified: int = 0
+    out_of_scope: int = 0
+    skipped: int = 0  # already classified by this version
+    labelled: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def training_posts(
+    store: Store | None, data_files: Sequence[Path | str], seed_path: Path
+) -> tuple[dict[str, LabelledPost], int, list[str]]:
+    """The training and test posts by text key, the number of analyst labels, and problems.
+
+    Analyst labels (stored annotations, then ``data_files``) replace the seed labels of
+    the same text; a seed text keeps its split, any other analyst text is for training.
+    """
+    if not Path(seed_path).is_file():
+        raise InputError(
+            f"seed corpus not found: {seed_path} (run python -m classifiers.data.merge_seed)"
+        )
+    seed = read_labelled([seed_path])
+    problems = list(seed.problems)
+    by_key = {text_key(p.text): p for p in seed.posts}
+    analyst: list[LabelledPost] = []
+    if store is not None:
+        for row in label_store.load_annotations(store):
+            analyst.append(LabelledPost(text=row["text"], labels=tuple(row["labels"])))
+    if data_files:
+        extra = read_labelled(data_files)
+        problems.extend(extra.problems)
+        analyst.extend(extra.posts)
+    for post in analyst:  # later answers win; a seed text keeps its split
+        key = text_key(post.text)
+        known = by_key.get(key)
+        split = known.split if known is not None else None
+        labels = tuple(label for label in LABELS if label in post.labels)
+        by_key[key] = LabelledPost(text=post.text, labels=labels, extra={"split": split})
+    return by_key, len(analyst), problems
+
+
+def train(
+    config: Config,
+    store: Store | None,
+    data_files: Sequence[Path | str] = (),
+    *,
+    seed_path: Path = SEED_PATH,
+    params: ModelParams | None = None,
+) -> TrainResult:
+    """Train on the seed corpus and analyst labels; save the model as the active version."""
+    started = time.perf_counter()
+    posts, n_analyst, problems = training_posts(store, data_files, seed_path)
+    train_set = [p for p in posts.values() if p.split != SPLIT_TEST]
+    test_set = [p for p in posts.values() if p.split == SPLIT_TEST]
+    texts = [p.text for p in train_set]
+    label_sets = [p.labels for p in train_set]
+    model, cv_metrics = fit(texts, label_sets, params)
+    held_out = None
+    if test_set:
+        held_out = evaluate_model(model, [p.text for p in test_set], [p.labels for p in test_set])
+        held_out.pop("model_version", None)
+    sources = [str(seed_path), *(str(f) for f in data_files)]
+    if store is not None:
+        sources.append(f"annotations in {store.describe()}")
+    model.meta.update(
+        {
+            "training_data_sha256": data_hash(texts, label_sets),
+            "data": {
+                "sources": sources,
+                "train_posts": len(train_set),
+                "test_posts": len(test_set),
+                "analyst_labels": n_analyst,
+            },
+            "metrics": {"cross_validated": cv_metrics, "held_out": held_out},
+        }
+    )
+    folder = registry.save(model, config.models_dir)
+    return TrainResult(
+        version=folder.name,
+        path=str(folder),
+        train_posts=len(train_set),
+        test_posts=len(test_set),
+        analyst_labels=n_analyst,
+        metrics=model.meta["metrics"],
+        seconds=round(time.perf_counter() - started, 2),
+        problems=problems,
+    )
+
+
+def active_model(config: Config) -> NarrativeModel:
+    """The active model of ``config.models_dir`` (a clear error when none is trained)."""
+    return registry.load(config.models_dir)
+
+
+def _classify_batch(
+    model: NarrativeModel, rows: list[tuple[str, str, str]]
+) -> list[label_store.Classified]:
+    infos = [identify(text) for _, _, text in rows]
+    in_scope = [i for i, info in enumerate(infos) if info.in_scope]
+    scores, analysed = model.analyse([rows[i][2] for i in in_scope])
+    found: dict[int, tuple[dict[str, float], tuple[str, ...], dict[str, list]]] = {}
+    for k, i in enumerate(in_scope):
+        row_scores = {
+            label: round(float(s), 4) for label, s in zip(model.labels, scores[k], strict=True)
+        }
+        found[i] = (row_scores, *analysed[k])
+    out = []
+    for i, (platform, post_id, _) in enumerate(rows):
+        info = infos[i]
+        row_scores, labels, explained = found.get(i, (None, (), {}))
+        out.append(
+            label_store.Classified(
+                platform=platform,
+                post_id=post_id,
+                in_scope=info.in_scope,
+                lang=info.lang,
+                script=info.script,
+                scores=row_scores,
+                labels={label: row_scores[label] for label in labels} if row_scores else {},
+                explanations=explained,
+            )
+        )
+    return out
+
+
+def classify_posts(
+    config: Config,
+    store: Store,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    relabel: bool = False,
+    *,
+    batch_size: int = BATCH_SIZE,
+) -> ClassifyCounts:
+    """Label stored posts in ``[since, until)`` that the active model has not classified."""
+    model = active_model(config)
+    version = model.version or "unversioned"
+    counts = ClassifyCounts(model_version=version)
+    if not relabel:
+        counts.skipped = label_store.count_classified(store, version, since=since, until=until)
+    batches = label_store.posts_to_classify(
+        store, version, since=since, until=until, relabel=relabel, batch_size=batch_size
+    )
+    for rows in batches:
+        results = _classify_batch(model, rows)
+        label_store.write_classified(store, version, results)
+        for item in results:
+            counts.classified += 1
+            counts.out_of_scope += 0 if item.in_scope else 1
+            for label in item.labels:
+                counts.labelled[label] += 1
+    return counts
+
+
+def evaluate(config: Config, data_file: Path | str) -> dict[str, Any]:
+    """Per-label and micro/macro metrics of the active model on a labelled file."""
+    corpus = read_labelled([data_file])
+    model = active_model(config)
+    result = evaluate_model(model, [p.text for p in corpus.posts], [p.labels for p in corpus.posts])
+    return {k: result[k] for k in ("per_label", "micro_f1", "macro_f1", "model_version", "n")}
+
+
+def classify_file(
+    config: Config, input_path: Path | str, output_path: Path | str
+) -> dict[str, Any]:
+    """Copy each JSON object of ``input_path`` adding labels, scores, lang, script, version."""
+    source = Path(input_path)
+    if not source.is_file():
+        raise InputError(f"no such file: {source}")
+    objects: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for number, line in enumerate(source.read_bytes().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            problems.append(f"{source}: line {number}: not JSON: {exc}")
+            continue
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            problems.append(f"{source}: line {number}: not an object with a text")
+            continue
+        objects.append(obj)
+    model = active_model(config)
+    rows = [("file", str(i), obj["text"]) for i, obj in enumerate(objects)]
+    results = _classify_batch(model, rows) if rows else []
+    out = Path(output_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as handle:
+        for obj, res in zip(objects, results, strict=True):
+            obj.update(
+                labels=list(res.labels),
+                scores=res.scores or {},
+                lang=res.lang,
+                script=res.script,
+                in_scope=res.in_scope,
+                model_version=model.version,
+            )
+            handle.write(orjson.dumps(obj) + b"\n")
+    per_label = Counter(label for res in results for label in res.labels)
+    return {
+        "written": len(objects),
+        "out_of_scope": sum(1 for r in results if not r.in_scope),
+        "labelled": {label: per_label[label] for label in LABELS},
+        "problems": problems,
+        "model_version": model.version,
+    }
+
+
+def export_uncertain(config: Config, store: Store, n: int, out: Path | str) -> int:
+    """Write the ``n`` posts nearest the thresholds to a CSV for analysts; returns rows."""
+    model = active_model(config)
+    rows = label_store.uncertain_posts(store, model.version or "", model.thresholds, n)
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = [
+        "platform",
+        "post_id",
+        "text",
+        "current_labels",
+        *(f"score_{label}" for label in LABELS),
+        *LABELS,
+    ]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for r in rows:
+            scores = [f"{r['scores'].get(label, 0.0):.3f}" for label in LABELS]
+            writer.writerow(
+                [r["platform"], r["post_id"], r["text"], ";".join(r["labels"]), *scores]
+                + [""] * len(LABELS)
+            )
+    return len(rows)
+
+
+def _answer(value: str, where: str) -> bool | None:
+    cleaned = value.strip().lower()
+    if not cleaned:
+        return None
+    if cleaned in TRUE_ANSWERS:
+        return True
+    if cleaned in FALSE_ANSWERS:
+        return False
+    raise ValueError(f"{where}: {value!r} is not an answer (use 1 or 0, x or empty)")
+
+
+def import_labels(store: Store, path: Path | str) -> dict[str, Any]:
+    """Store analysts' answers from a CSV made by :func:`export_uncertain`.
+
+    A row is an answer when at least one label column is filled: ``1``/``x``/``yes``
+    marks a label present, ``0``/``no`` absent, empty absent. A row whose label
+    columns are all empty was not reviewed and is skipped.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise InputError(f"no such file: {source}")
+    answers, problems, skipped = [], [], 0
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("text", *LABELS) if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"{source}: missing column(s) {', '.join(missing)}")
+        for number, row in enumerate(reader, start=2):
+            where = f"{source}: row {number}"
+            try:
+                marks = {label: _answer(row.get(label) or "", where) for label in LABELS}
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if all(v is None for v in marks.values()) or not (row.get("text") or "").strip():
+                skipped += 1
+                continue
+            answers.append(
+                {
+                    "text_hash": text_key(row["text"]),
+                    "text": row["text"],
+                    "labels": [label for label in LABELS if marks[label]],
+                    "platform": row.get("platform") or None,
+                    "post_id": row.get("post_id") or None,
+                }
+            )
+    stored = label_store.save_annotations(store, answers, source=str(source))
+    return {"stored": stored, "skipped": skipped, "problems": problems}

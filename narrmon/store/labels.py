@@ -1,0 +1,266 @@
+"""Store reads and writes of the classifier: classifications, post labels, annotations.
+
+A model version classifies a post once: ``classifications`` records that it saw the post
+(in scope or not, with its scores) and ``post_labels`` holds one row per label it gave.
+Rewriting a post for the same version replaces both. Analysts' answers live in
+``annotations``, keyed by a hash of the text; the latest answer for a text wins.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, exists, func, select, tuple_
+
+from narrmon.store import schema
+from narrmon.store.core import LOOKUP_CHUNK, Store, dumps, now_utc
+
+DEFAULT_BATCH = 1000
+
+
+@dataclass
+class Classified:
+    """What a model said about one post."""
+
+    platform: str
+    post_id: str
+    in_scope: bool
+    lang: str | None
+    script: str | None
+    scores: dict[str, float] | None = None  # None when out of scope
+    labels: dict[str, float] = field(default_factory=dict)  # label -> score
+    explanations: dict[str, list] = field(default_factory=dict)  # label -> top n-grams
+
+
+def _insert(store: Store, table: Any) -> Any:
+    if store.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _window(query: Any, since: datetime | None, until: datetime | None) -> Any:
+    p = schema.posts
+    if since is not None:
+        query = query.where(p.c.created_at >= since)
+    if until is not None:
+        query = query.where(p.c.created_at < until)
+    return query
+
+
+def _seen_by(model_version: str) -> Any:
+    p, c = schema.posts, schema.classifications
+    return exists().where(
+        c.c.platform == p.c.platform,
+        c.c.post_id == p.c.post_id,
+        c.c.model_version == model_version,
+    )
+
+
+def posts_to_classify(
+    store: Store,
+    model_version: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    relabel: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+) -> Iterator[list[tuple[str, str, str]]]:
+    """Batches of ``(platform, post_id, text)`` the version has not classified yet.
+
+    With ``relabel`` every post in the window is returned. Batches follow the key order,
+    so writing a batch before asking for the next one is safe.
+    """
+    p = schema.posts
+    last: tuple[str, str] | None = None
+    while True:
+        query = _window(select(p.c.platform, p.c.post_id, p.c.text), since, until)
+        if not relabel:
+            query = query.where(~_seen_by(model_version))
+        if last is not None:
+            query = query.where(tuple_(p.c.platform, p.c.post_id) > tuple_(*last))
+        query = query.order_by(p.c.platform, p.c.post_id).limit(batch_size)
+        with store.engine.connect() as conn:
+            rows = [(plat, pid, text or "") for plat, pid, text in conn.execute(query)]
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][:2]
+
+
+def count_classified(
+    store: Store,
+    model_version: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Posts in the window the version has already classified."""
+    query = _window(select(func.count()).select_from(schema.posts), since, until)
+    with store.engine.connect() as conn:
+        return int(conn.execute(query.where(_seen_by(model_version))).scalar_one())
+
+
+def write_classified(store: Store, model_version: str, items: Sequence[Classified]) -> None:
+    """Store one batch of results in one transaction, replacing earlier ones of the version."""
+    if not items:
+        return
+    now = now_utc()
+    c, pl = schema.classifications, schema.post_labels
+    rows = [
+        {
+            "platform": it.platform,
+            "post_id": it.post_id,
+            "model_version": model_version,
+            "in_scope": it.in_scope,
+            "lang": it.lang,
+            "script": it.script,
+            "scores": dumps(it.scores),
+            "classified_at": now,
+        }
+        for it in items
+    ]
+    label_rows = [
+        {
+            "platform": it.platform,
+            "post_id": it.post_id,
+            "model_version": model_version,
+            "label": label,
+            "score": float(score),
+            "explanation": dumps(it.explanations.get(label, [])),
+        }
+        for it in items
+        for label, score in it.labels.items()
+    ]
+    with store.begin() as conn:
+        _delete_labels(conn, model_version, [(it.platform, it.post_id) for it in items])
+        stmt = _insert(store, c)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.c.platform, c.c.post_id, c.c.model_version],
+            set_={k: stmt.excluded[k] for k in ("in_scope", "lang", "script", "scores")}
+            | {"classified_at": stmt.excluded["classified_at"]},
+        )
+        conn.execute(stmt, rows)
+        if label_rows:
+            conn.execute(pl.insert(), label_rows)
+
+
+def _delete_labels(conn: Connection, model_version: str, keys: list[tuple[str, str]]) -> None:
+    pl = schema.post_labels
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start : start + LOOKUP_CHUNK]
+        conn.execute(
+            delete(pl).where(
+                pl.c.model_version == model_version,
+                tuple_(pl.c.platform, pl.c.post_id).in_(chunk),
+            )
+        )
+
+
+def label_counts(store: Store, model_version: str) -> dict[str, int]:
+    """Posts per label given by the version."""
+    pl = schema.post_labels
+    query = (
+        select(pl.c.label, func.count())
+        .where(pl.c.model_version == model_version)
+        .group_by(pl.c.label)
+    )
+    with store.engine.connect() as conn:
+        return {label: int(n) for label, n in conn.execute(query)}
+
+
+def scope_counts(store: Store, model_version: str) -> dict[str, int]:
+    """Posts the version classified, split into in scope and out of scope."""
+    c = schema.classifications
+    query = (
+        select(c.c.in_scope, func.count())
+        .where(c.c.model_version == model_version)
+        .group_by(c.c.in_scope)
+    )
+    with store.engine.connect() as conn:
+        found = {bool(k): int(n) for k, n in conn.execute(query)}
+    return {"in_scope": found.get(True, 0), "out_of_scope": found.get(False, 0)}
+
+
+def uncertain_posts(
+    store: Store, model_version: str, thresholds: dict[str, float], n: int
+) -> list[dict[str, Any]]:
+    """The ``n`` in-scope posts whose scores lie nearest a threshold, nearest first."""
+    p, c = schema.posts, schema.classifications
+    query = (
+        select(p.c.platform, p.c.post_id, p.c.text, c.c.scores)
+        .join(c, (c.c.platform == p.c.platform) & (c.c.post_id == p.c.post_id))
+        .where(c.c.model_version == model_version, c.c.in_scope.is_(True))
+        .execution_options(yield_per=DEFAULT_BATCH)
+    )
+
+    def candidates(conn: Connection) -> Iterator[tuple[float, str, str, dict[str, Any]]]:
+        for platform, post_id, text, raw in conn.execute(query):
+            scores = orjson.loads(raw) if raw else {}
+            margin = min(
+                (abs(scores.get(label, 0.0) - t) for label, t in thresholds.items()), default=1.0
+            )
+            yield margin, platform, post_id, {"text": text, "scores": scores}
+
+    with store.engine.connect() as conn:
+        nearest = heapq.nsmallest(n, candidates(conn), key=lambda r: (r[0], r[1], r[2]))
+    return [
+        {
+            "platform": platform,
+            "post_id": post_id,
+            "text": extra["text"],
+            "scores": extra["scores"],
+            "labels": [
+                label for label, t in thresholds.items() if extra["scores"].get(label, 0) >= t
+            ],
+            "margin": margin,
+        }
+        for margin, platform, post_id, extra in nearest
+    ]
+
+
+def save_annotations(store: Store, items: Iterable[dict[str, Any]], *, source: str) -> int:
+    """Upsert analysts' answers (``text_hash``, ``text``, ``labels`` and optional keys)."""
+    now = now_utc()
+    rows = {}
+    for it in items:
+        rows[it["text_hash"]] = {
+            "text_hash": it["text_hash"],
+            "text": it["text"],
+            "labels": dumps(list(it["labels"])),
+            "platform": it.get("platform"),
+            "post_id": it.get("post_id"),
+            "source": source,
+            "annotated_at": now,
+        }
+    if not rows:
+        return 0
+    a = schema.annotations
+    stmt = _insert(store, a)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[a.c.text_hash],
+        set_={k: stmt.excluded[k] for k in ("text", "labels", "platform", "post_id", "source")}
+        | {"annotated_at": stmt.excluded["annotated_at"]},
+    )
+    with store.begin() as conn:
+        conn.execute(stmt, list(rows.values()))
+    return len(rows)
+
+
+def load_annotations(store: Store) -> list[dict[str, Any]]:
+    """Every analyst answer: ``text_hash``, ``text``, ``labels`` (list), ``annotated_at``."""
+    a = schema.annotations
+    query = select(a.c.text_hash, a.c.text, a.c.labels, a.c.annotated_at).order_by(
+        a.c.annotated_at, a.c.text_hash
+    )
+    with store.engine.connect() as conn:
+        return [
+            {"text_hash": h, "text": t, "labels": orjson.loads(ls), "annotated_at": at}
+            for h, t, ls, at in conn.execute(query)
+        ]

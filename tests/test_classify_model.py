@@ -1,0 +1,168 @@
+"""The trained classifier: script invariance on the seed corpus, registry, CLI outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cyrtranslit
+import numpy as np
+import pytest
+from sklearn.metrics import precision_recall_fscore_support
+from typer.testing import CliRunner
+
+from classifiers import LABELS, registry
+from classifiers.corpus import SEED_PATH, SPLIT_TEST, read_labelled
+from classifiers.langid import SCRIPT_CYRILLIC, script_of
+from classifiers.model import NarrativeModel, indicator
+from classifiers.normalize import strip_diacritics
+from narrmon.cli import app
+from narrmon.config import Config
+from narrmon.pipeline.classify import TrainResult, train
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainResult]:
+    """The real model, trained once on the seed corpus (training split)."""
+    models_dir = tmp_path_factory.mktemp("models")
+    result = train(Config(models_dir=str(models_dir)), None)
+    return models_dir, result
+
+
+@pytest.fixture(scope="module")
+def model(trained: tuple[Path, TrainResult]) -> NarrativeModel:
+    return registry.load(trained[0])
+
+
+def _variants(text: str) -> list[str]:
+    if script_of(text) == SCRIPT_CYRILLIC:
+        other = cyrtranslit.to_latin(text, "sr")
+        return [other, strip_diacritics(other)]
+    return [cyrtranslit.to_cyrillic(text, "sr"), strip_diacritics(text)]
+
+
+def test_every_seed_post_gets_the_same_labels_in_either_script(model: NarrativeModel) -> None:
+    texts = [p.text for p in read_labelled([SEED_PATH]).posts]
+    variants = [_variants(t) for t in texts]
+    original = model.predict(texts)
+    other_script = model.predict([v[0] for v in variants])
+    no_diacritics = model.predict([v[1] for v in variants])
+    differ = [
+        t
+        for t, a, b, c in zip(texts, original, other_script, no_diacritics, strict=True)
+        if not a == b == c
+    ]
+    assert differ == []
+    assert len(texts) >= 100
+
+
+def test_the_registry_holds_the_version_its_card_and_metrics(
+    trained: tuple[Path, TrainResult],
+) -> None:
+    models_dir, result = trained
+    assert registry.active_version(models_dir) == result.version
+    folder = models_dir / result.version
+    meta = json.loads((folder / "model.json").read_text())
+    assert meta["labels"] == list(LABELS)
+    assert set(meta["thresholds"]) == set(LABELS)
+    assert len(meta["training_data_sha256"]) == 64
+    assert meta["libraries"]["scikit-learn"]
+    assert set(meta["metrics"]) == {"cross_validated", "held_out"}
+    assert meta["metrics"]["held_out"]["n"] == result.test_posts > 0
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "## Held-out split" in card and "micro F1" in card
+
+
+def test_same_data_gives_the_same_model(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
+    again = train(Config(models_dir=str(tmp_path)), None)
+    assert again.version.split("-")[-1] == trained[1].version.split("-")[-1]
+    assert again.metrics == trained[1].metrics
+    assert registry.active_version(tmp_path) == again.version
+    assert registry.versions(tmp_path) == [again.version]
+
+
+def _small_file(tmp_path: Path) -> Path:
+    posts = [p for p in read_labelled([SEED_PATH]).posts if p.split == SPLIT_TEST][:60]
+    path = tmp_path / "small.jsonl"
+    path.write_text(
+        "".join(json.dumps({"text": p.text, "labels": list(p.labels)}) + "\n" for p in posts)
+    )
+    return path
+
+
+def test_evaluate_json_equals_scikit_learns_own_metrics(
+    trained: tuple[Path, TrainResult], model: NarrativeModel, tmp_path: Path
+) -> None:
+    path = _small_file(tmp_path)
+    result = runner.invoke(
+        app, ["evaluate", "--data", str(path), "--json", "--models-dir", str(trained[0])]
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    assert set(got) == {"per_label", "micro_f1", "macro_f1", "model_version", "n"}
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    y_true = indicator([r["labels"] for r in rows])
+    y_pred = indicator(model.predict([r["text"] for r in rows]))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    for j, label in enumerate(LABELS):
+        m = got["per_label"][label]
+        assert (m["precision"], m["recall"], m["f1"], m["support"]) == pytest.approx(
+            (p[j], r[j], f[j], s[j])
+        )
+    micro = precision_recall_fscore_support(y_true, y_pred, average="micro", zero_division=0)[2]
+    macro = precision_recall_fscore_support(y_true, y_pred, average="macro", zero_division=0)[2]
+    assert got["micro_f1"] == pytest.approx(micro)
+    assert got["macro_f1"] == pytest.approx(macro)
+    assert got["n"] == len(rows) and got["model_version"] == trained[1].version
+
+
+def test_classify_file_adds_labels_scores_lang_script_and_version(
+    trained: tuple[Path, TrainResult], tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "a", "text": "Ако је Косово могло, може и Крим. Двоструки аршини Запада."},
+        {"id": "b", "text": "Putin signed the annexation treaties today.", "extra": [1]},
+        {"id": "c", "text": "Danas je sunčano u Beogradu, temperatura do 25 stepeni."},
+    ]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "{bad\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app,
+        ["classify-file", "--input", str(source), "--output", str(out)]
+        + ["--models-dir", str(trained[0])],
+    )
+    assert result.exit_code == 0, result.output
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["id"] for g in got] == ["a", "b", "c"]
+    for g in got:
+        assert {"labels", "scores", "lang", "script", "model_version"} <= set(g)
+        assert g["model_version"] == trained[1].version
+    assert "kosovo_precedent" in got[0]["labels"]
+    assert set(got[0]["scores"]) == set(LABELS)
+    assert got[0]["script"] == "cyrl" and got[0]["lang"] in ("sr", "bcms")
+    assert (got[1]["lang"], got[1]["labels"], got[1]["scores"], got[1]["extra"]) == (
+        "en",
+        [],
+        {},
+        [1],
+    )
+    assert got[2]["labels"] == []
+    assert "line 4" in result.output
+
+
+def test_explanations_name_the_ngrams_behind_each_label(model: NarrativeModel) -> None:
+    text = "Ако је Косово могло, може и Крим. Двоструки аршини Запада."
+    (explained,) = model.explain([text])
+    assert "kosovo_precedent" in explained
+    names = [name for name, weight in explained["kosovo_precedent"]]
+    assert names and all(n.startswith(("w:", "c:")) for n in names)
+    assert all(weight > 0 for _, weight in explained["kosovo_precedent"])
+
+
+def test_scores_are_probabilities(model: NarrativeModel) -> None:
+    scores = model.scores(["Kosovo je Srbija", "", "🔥🔥"])
+    assert scores.shape == (3, len(LABELS))
+    assert np.all((scores >= 0) & (scores <= 1))

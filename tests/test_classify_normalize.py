@@ -1,0 +1,128 @@
+"""Normalisation, script and language: the feature view is the same in either script."""
+
+from __future__ import annotations
+
+import cyrtranslit
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifiers.langid import bcms_variety, identify, script_of
+from classifiers.normalize import normalize, strip_diacritics, to_latin
+
+LATIN_LETTERS = "abcdefghijklmnoprstuvzčćšžđABCDEFGHIJKLMNOPRSTUVZČĆŠŽĐ"
+CYRILLIC_LETTERS = "абвгдђежзијклљмнњопрстћуфхцчџшАБВГДЂЕЖЗИЈКЛЉМНЊОПРСТЋУФХЦЧЏШ"
+OTHER = " \n.,!?:;-–„“\"'()#@0123456789🔥👇🇷🇸❗️⚡"
+
+
+def test_all_caps_cyrillic_becomes_plain_lower_case_latin() -> None:
+    assert normalize("ЉУБАВ И ЊЕГОШ") == "ljubav i njegos"
+    assert normalize("ЏЕП") == "dzep"
+
+
+def test_mixed_script_words_are_repaired_by_their_majority() -> None:
+    assert normalize("Kоsovo") == "kosovo"  # Cyrillic о in a Latin word
+    assert normalize("Коcово") == "kosovo"  # Latin c in a Cyrillic word
+    assert normalize("Рutin") == "putin"  # Cyrillic Р in a Latin word reads as P
+    assert normalize("НАТO") == "nato"  # Latin O in a Cyrillic word
+
+
+def test_dj_and_dj_with_stroke_are_one_feature() -> None:
+    forms = ["Đorđe", "Djordje", "ĐORĐE", "Ђорђе", "djordje"]
+    assert {normalize(f) for f in forms} == {"djordje"}
+    assert normalize("šišanje") == normalize("sisanje") == "sisanje"
+
+
+def test_emoji_only_text_keeps_each_emoji_as_a_token() -> None:
+    assert normalize("🔥🔥👇") == "🔥 🔥 👇"
+    assert normalize("⚡️🇷🇸🇷🇺") == "⚡ 🇷🇸 🇷🇺"
+
+
+def test_link_only_text_is_a_mask() -> None:
+    assert normalize("https://t.me/pogled_sa_istoka/4411") == "_chan_"
+    assert normalize("https://example.com/a/b?c=1") == "_url_"
+    assert normalize("   ") == ""
+
+
+def test_channels_handles_and_numbers_are_masked_but_years_kept() -> None:
+    text = "Forwarded from Pogled sa Istoka\nNATO 1999. i 15.000 ljudi @balkan_glas #Kosovo"
+    assert normalize(text) == "_chan_ nato 1999 i _num_ ljudi _user_ kosovo"
+    assert normalize("Прослеђено из Поглед\nХИТНО") == "_chan_ hitno"
+
+
+def test_to_latin_agrees_with_cyrtranslit_after_lower_casing() -> None:
+    text = "ЉУБАВ Ђорђе џеп НЕБЕНЗЈА у СБ УН"
+    assert to_latin(text) == cyrtranslit.to_latin(text.lower(), "sr")
+    assert cyrtranslit.to_latin("ЉУБАВ", "sr") == "LjUBAV"  # why we lower-case first
+
+
+def test_strip_diacritics_keeps_case() -> None:
+    assert strip_diacritics("Đorđe Čačak ŠTA") == "Djordje Cacak STA"
+
+
+latin_text = st.text(alphabet=LATIN_LETTERS + OTHER, max_size=80)
+cyrillic_text = st.text(alphabet=CYRILLIC_LETTERS + OTHER, max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(latin_text)
+def test_latin_text_and_its_cyrillic_and_diacritic_free_forms_agree(text: str) -> None:
+    expected = normalize(text)
+    assert normalize(cyrtranslit.to_cyrillic(text, "sr")) == expected
+    assert normalize(strip_diacritics(text)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(cyrillic_text)
+def test_cyrillic_text_and_its_latin_and_diacritic_free_forms_agree(text: str) -> None:
+    expected = normalize(text)
+    latin = cyrtranslit.to_latin(text, "sr")
+    assert normalize(latin) == expected
+    assert normalize(strip_diacritics(latin)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        ("Косово је Србија", "cyrl"),
+        ("Kosovo je Srbija", "latn"),
+        ("Косово је Србија #Kosovo #Srbija", "mixed"),
+        ("🔥🔥", "none"),
+    ],
+)
+def test_script_comes_from_the_letters(text: str, script: str) -> None:
+    assert script_of(text) == script
+
+
+def test_links_do_not_make_a_cyrillic_post_mixed() -> None:
+    assert identify("Косово је Србија https://t.me/kanal/1 @PogledIstok").script == "cyrl"
+
+
+@pytest.mark.parametrize(
+    ("text", "in_scope", "lang"),
+    [
+        ("Ово вријеме показује да је Русија једини прави пријатељ Србије.", True, "sr"),
+        ("Putin je potpisao ugovore o pripajanju, javlja agencija.", True, "bcms"),
+        ("Путин подписал договоры о присоединении четырёх регионов.", False, "ru"),
+        ("The Security Council met on Kosovo on Tuesday.", False, "en"),
+        ("https://t.me/pogled_sa_istoka/4411", False, "und"),
+        ("👇👇👇", False, "und"),
+    ],
+)
+def test_identify_marks_posts_in_and_out_of_scope(text: str, in_scope: bool, lang: str) -> None:
+    info = identify(text)
+    assert (info.in_scope, info.lang) == (in_scope, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "variety"),
+    [
+        ("Lepo vreme danas, deca su napolju.", "sr"),
+        ("Tko je to rekao? Tisuću puta sam ponovio.", "hr"),
+        ("Ova historija se ponavlja svake sedmice.", "bs"),
+        ("Đe si, brate? Śutra idemo.", "cnr"),
+        ("Dobar dan svima.", "bcms"),
+    ],
+)
+def test_variety_cues(text: str, variety: str) -> None:
+    assert bcms_variety(text) == variety
