@@ -16,7 +16,7 @@ from narrmon.store import BatchCounts, Store
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000  # posts + snapshots per transaction
+BATCH_SIZE = 5000  # posts + snapshots per transaction
 REJECTS_SHOWN = 20  # bad records named one by one in a report; the rest are counted
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text, tuple_
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -280,7 +280,8 @@ class Store:
         if not by_key:
             return 0, 0, 0
         known = self._known_hashes(conn, list(by_key))
-        rows = []
+        to_row = _sqlite_post_values if self.dialect == "sqlite" else _post_row
+        rows: list[Any] = []
         new = changed = same = 0
         for key, (post, digest) in by_key.items():
             old = known.get(key)
@@ -291,14 +292,15 @@ class Store:
                 new += 1
             else:
                 changed += 1
-            rows.append(_post_row(post, digest))
-        if rows:
+            rows.append(to_row(post, digest))
+        if rows and self.dialect == "sqlite":
+            _sqlite_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
+        elif rows:
             t = schema.posts
             stmt = self._insert(t)
-            keep = {"platform", "post_id", "collected_at", "deleted_at"}
             stmt = stmt.on_conflict_do_update(
                 index_elements=[t.c.platform, t.c.post_id],
-                set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name not in keep},
+                set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name not in POST_KEEP},
             )
             conn.execute(stmt, rows)
         return new, changed, same
@@ -312,10 +314,19 @@ class Store:
             ids = [i for p, i in keys if p == platform]
             for start in range(0, len(ids), LOOKUP_CHUNK):
                 chunk = ids[start : start + LOOKUP_CHUNK]
-                q = select(t.c.post_id, t.c.content_hash).where(
-                    t.c.platform == platform, t.c.post_id.in_(chunk)
-                )
-                for post_id, digest in conn.execute(q):
+                if self.dialect == "sqlite":  # the driver directly: no per-row processing
+                    marks = ",".join("?" * len(chunk))
+                    result = _sqlite_cursor(conn).execute(
+                        "SELECT post_id, content_hash FROM posts "
+                        f"WHERE platform = ? AND post_id IN ({marks})",
+                        [platform, *chunk],
+                    )
+                else:
+                    q = select(t.c.post_id, t.c.content_hash).where(
+                        t.c.platform == platform, t.c.post_id.in_(chunk)
+                    )
+                    result = conn.execute(q)
+                for post_id, digest in result:
                     found[(platform, post_id)] = digest
         return found
 
@@ -325,21 +336,17 @@ class Store:
         if not by_key:
             return 0
         t = schema.metric_snapshots
-        existing: set[tuple[str, str, datetime]] = set()
-        keys = list(by_key)
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            chunk = keys[start : start + LOOKUP_CHUNK]
-            q = select(t.c.platform, t.c.post_id, t.c.captured_at).where(
-                tuple_(t.c.platform, t.c.post_id, t.c.captured_at).in_(chunk)
-            )
-            existing.update((p, i, c) for p, i, c in conn.execute(q))
-        rows = [_snapshot_row(s) for k, s in by_key.items() if k not in existing]
-        if rows:
-            stmt = self._insert(t).on_conflict_do_nothing(
-                index_elements=[t.c.platform, t.c.post_id, t.c.captured_at]
-            )
-            conn.execute(stmt, rows)
-        return len(rows)
+        if self.dialect == "sqlite":  # the driver counts the rows it really inserted
+            rows = [_sqlite_snapshot_values(s) for s in by_key.values()]
+            return _sqlite_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
+        # RETURNING lists only the rows really inserted: no look-up query is needed.
+        stmt = (
+            self._insert(t)
+            .on_conflict_do_nothing(index_elements=[t.c.platform, t.c.post_id, t.c.captured_at])
+            .returning(t.c.id)
+        )
+        rows = [_snapshot_row(s) for s in by_key.values()]
+        return len(conn.execute(stmt, rows).all())
 
     def quarantine(
         self,
@@ -445,6 +452,175 @@ class Store:
                     detail=dumps(detail),
                 )
             )
+
+
+# -- SQLite fast path ------------------------------------------------------------------
+# On SQLite the hot writes (posts, snapshots) go straight to the sqlite3 driver inside
+# the same SQLAlchemy transaction: SQLAlchemy's per-row bind processing costs more than
+# the insert itself. Values are converted exactly as the column types would convert
+# them (UTC datetimes as "YYYY-MM-DD HH:MM:SS.ffffff", booleans as 0/1).
+
+POST_KEY = ("platform", "post_id")
+POST_KEEP = frozenset({"platform", "post_id", "collected_at", "deleted_at"})
+SNAPSHOT_KEY = ("platform", "post_id", "captured_at")
+_SQLITE_SQL: dict[tuple, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+
+
+def _sqlite_cursor(conn: Connection) -> Any:
+    return conn.connection.driver_connection.cursor()
+
+
+def _sqlite_upsert_sql(
+    table: Any, columns: tuple[str, ...], key: tuple[str, ...], keep: frozenset[str] | None
+) -> tuple[str, tuple[Any, ...]]:
+    """``INSERT … ON CONFLICT`` for ``columns`` (do nothing when ``keep`` is None).
+
+    Returns the SQL and the values to append for other columns that have a constant
+    Python-side default, as SQLAlchemy would fill them in.
+    """
+    cache_key = (table.name, columns, key, keep)
+    if cache_key not in _SQLITE_SQL:
+        defaults = {
+            c.name: c.default.arg
+            for c in table.columns
+            if c.name not in columns and c.default is not None and c.default.is_scalar
+        }
+        names = (*columns, *defaults)
+        marks = ", ".join("?" * len(names))
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks}) "
+        sql += f"ON CONFLICT ({', '.join(key)}) DO "
+        if keep is None:
+            sql += "NOTHING"
+        else:
+            sql += "UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in names if c not in keep)
+        _SQLITE_SQL[cache_key] = (sql, tuple(defaults.values()))
+    return _SQLITE_SQL[cache_key]
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """A datetime as the SQLite column stores it: naive UTC, microseconds always shown."""
+    if value is None:
+        return None
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_write(
+    conn: Connection,
+    table: Any,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    keep: frozenset[str] | None,
+    values: list[tuple[Any, ...]],
+) -> int:
+    """Upsert rows of ``values`` (in ``columns`` order) on the raw driver; rows changed."""
+    sql, defaults = _sqlite_upsert_sql(table, columns, key, keep)
+    if defaults:
+        values = [(*row, *defaults) for row in values]
+    cursor = _sqlite_cursor(conn)
+    cursor.executemany(sql, values)
+    return cursor.rowcount
+
+
+POST_COLUMNS = (
+    "platform",
+    "post_id",
+    "account_id",
+    "created_at",
+    "text",
+    "url",
+    "reply_to",
+    "fwd_account_id",
+    "fwd_post_id",
+    "fwd_name",
+    "quoted_id",
+    "reposted_id",
+    "hashtags",
+    "mentions",
+    "links",
+    "has_media",
+    "edited_at",
+    "lang",
+    "script",
+    "source",
+    "collected_at",
+    "deleted_at",
+    "content_hash",
+    "raw",
+)
+SNAPSHOT_COLUMNS = (
+    "platform",
+    "post_id",
+    "captured_at",
+    "views",
+    "forwards",
+    "replies",
+    "reactions",
+    "reactions_by_emoji",
+    "likes",
+    "reposts",
+    "quotes",
+    "bookmarks",
+    "impressions",
+)
+
+
+def _sqlite_post_values(post: Post, digest: str) -> tuple[Any, ...]:
+    """A post as a row for the SQLite driver, in :data:`POST_COLUMNS` order."""
+    raw = post.raw
+    if raw is not None and not isinstance(raw, str):
+        raw = dumps(raw)
+    return (
+        post.platform,
+        post.post_id,
+        post.account_id,
+        _sqlite_time(post.created_at),
+        post.text,
+        post.url,
+        post.reply_to,
+        post.forwarded_from_account,
+        post.forwarded_from_post,
+        post.forwarded_from_name,
+        post.quoted_id,
+        post.reposted_id,
+        _json_list(post.hashtags),
+        _json_list(post.mentions),
+        _json_list(post.links),
+        1 if post.has_media else 0,
+        _sqlite_time(post.edited_at),
+        post.lang,
+        post.script,
+        post.source,
+        _sqlite_time(post.collected_at),
+        None,
+        digest,
+        raw,
+    )
+
+
+def _sqlite_snapshot_values(s: MetricSnapshot) -> tuple[Any, ...]:
+    """A snapshot as a row for the SQLite driver, in :data:`SNAPSHOT_COLUMNS` order."""
+    by_emoji = s.reactions_by_emoji
+    return (
+        s.platform,
+        s.post_id,
+        _sqlite_time(s.captured_at),
+        s.views,
+        s.forwards,
+        s.replies,
+        s.reactions,
+        dumps(dict(by_emoji)) if by_emoji is not None else None,
+        s.likes,
+        s.reposts,
+        s.quotes,
+        s.bookmarks,
+        s.impressions,
+    )
+
+
+def _json_list(items: Sequence[str]) -> str:
+    return dumps(list(items)) if items else "[]"
 
 
 def _merge_account(old: Account | None, new: Account) -> Account:

@@ -1,0 +1,275 @@
+"""Helpers every importer shares: reading files, checking values, entities and script.
+
+Reading
+    :func:`sniff_encoding` accepts UTF-8 (with or without a BOM) and UTF-16/UTF-32 with
+    a BOM. Anything else (cp1250, latin-1 …) is read as UTF-8 with the bad bytes kept
+    as surrogates, so a record holding them is quarantined with a clear reason while
+    the plain-ASCII records beside it are still read. :func:`iter_lines` streams the
+    lines of a JSON Lines or CSV file; :class:`~collectors.importers.jsonstream.JsonStream`
+    streams the items of a JSON document.
+
+Checking
+    The ``check_*`` helpers raise :class:`BadRecord` with a reason meant for a person;
+    the importer turns it into a :class:`~narrmon.records.Rejected` naming the file and
+    the line or record. Limits: texts over :data:`MAX_TEXT_CHARS` characters (no real
+    post is that long: Telegram allows 4,096, X 25,000), counts below zero, dates more
+    than :data:`FUTURE_TOLERANCE` ahead of now, and NUL characters are all rejected,
+    never silently truncated or cleaned.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from narrmon.records import Rejected
+
+MAX_TEXT_CHARS = 100_000  # longer texts are quarantined, not truncated
+FUTURE_TOLERANCE = timedelta(days=1)  # clock skew allowed for "created in the future"
+PAYLOAD_CHARS = 4096  # characters of a bad record kept in the quarantine payload
+PROGRESS_EVERY = 4096  # lines between two on_progress calls
+SNIFF_BYTES = 4
+
+# Encodings recognised by their byte-order mark, longest marks first.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+Progress = Callable[[int], None] | None
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Each pattern starts with a literal so the regex engine can skip ahead; the
+# look-behinds after it check what precedes the marker.
+_HASHTAG = re.compile(r"#(?<![\w#]#)(\w{1,100})")
+_MENTION = re.compile(r"@(?<![\w@/.]@)(\w{2,64})")
+_LINK = re.compile(r"https?://[^\s<>\"'«»]+")
+_BARE_LINK = re.compile(r"(?:www\.(?<![\w.@/]www\.)|t\.me/(?<![\w.@/]t\.me/))[^\s<>\"'«»]+")
+_LINK_TAIL = ".,;:!?)]}’”…"
+# Script detection counts UTF-8 lead bytes: Cyrillic U+0400-U+04FF starts with 0xD0-0xD3;
+# Latin letters are A-Z, a-z and U+00C0-U+024F (lead bytes 0xC3-0xC9: č, ć, š, ž, đ …).
+_KEEP_CYRILLIC = bytes(b for b in range(256) if not 0xD0 <= b <= 0xD3)
+_KEEP_LATIN = bytes(
+    b for b in range(256) if not (0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A or 0xC3 <= b <= 0xC9)
+)
+SCRIPT_SHARE = 0.9  # share of letters in one script above which the text is in that script
+
+
+class BadRecord(ValueError):
+    """A record that cannot be imported; the message is the reason shown to the user."""
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def sniff_encoding(path: Path) -> tuple[str, int]:
+    """The encoding of ``path`` and the length of its byte-order mark (UTF-8 if none)."""
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    return "utf-8", 0
+
+
+def iter_lines(path: Path, on_progress: Progress = None) -> Iterator[tuple[int, bytes | str]]:
+    """``(line number, line)`` for each non-blank line; bytes for UTF-8, str otherwise."""
+    encoding, bom = sniff_encoding(path)
+    with path.open("rb") as f:
+        f.seek(bom)
+        if encoding == "utf-8":
+            lines: Iterator[bytes | str] = iter(f)
+        else:
+            lines = codecs.getreader(encoding)(f, errors="surrogateescape")
+        for number, line in enumerate(lines, 1):
+            if on_progress is not None and number % PROGRESS_EVERY == 0:
+                on_progress(f.tell())
+            if line.strip():
+                yield number, line
+        if on_progress is not None:
+            on_progress(f.tell())
+
+
+def decode_line(line: bytes | str) -> str:
+    """A line as text without its line end; bad UTF-8 bytes become surrogates."""
+    if isinstance(line, bytes):
+        line = line.decode("utf-8", "surrogateescape")
+    return line.rstrip("\r\n")
+
+
+def explain_bad_text(text: str) -> str | None:
+    """Why ``text`` cannot be stored (undecodable bytes or NUL), or None if it can."""
+    found = _SURROGATE.search(text)
+    if found is not None:
+        code = ord(found.group())
+        if not 0xDC80 <= code <= 0xDCFF:
+            return f"contains an unpaired surrogate (U+{code:04X})"
+        byte = code - 0xDC00
+        return (
+            f"not UTF-8 text (byte 0x{byte:02x} at character {found.start() + 1}); "
+            "the file looks like cp1250/latin-1: convert it to UTF-8 "
+            "(e.g. iconv -f cp1250 -t utf-8)"
+        )
+    if "\x00" in text:
+        return "contains a NUL character"
+    return None
+
+
+def file_time(path: Path) -> datetime:
+    """The file's modification time, UTC, to the second."""
+    return datetime.fromtimestamp(int(os.stat(path).st_mtime), UTC)
+
+
+def reject(path: Path, location: str, reason: str, payload: Any = "") -> Rejected:
+    """A :class:`Rejected` for a record of ``path``; the payload is cut to a readable size."""
+    if not isinstance(payload, str):
+        try:
+            payload = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            payload = repr(payload)
+    payload = payload[:PAYLOAD_CHARS].encode("utf-8", "replace").decode("utf-8")
+    return Rejected(str(path), location[:128], reason, payload)
+
+
+# -- checking -------------------------------------------------------------------------
+
+
+def parse_time(value: Any, what: str = "date") -> datetime:
+    """An aware UTC datetime from ISO 8601 text or Unix seconds; naive text is UTC."""
+    if value is None or value == "":
+        raise BadRecord(f"missing {what}")
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            parsed = datetime.fromtimestamp(value, UTC)
+        elif isinstance(value, str):
+            text = value.strip()
+            if text.isdigit():
+                parsed = datetime.fromtimestamp(int(text), UTC)
+            else:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00", 1))
+        else:
+            raise TypeError
+    except (ValueError, TypeError, OverflowError, OSError):
+        raise BadRecord(f"{what} {str(value)[:40]!r} is not a date") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def check_not_future(value: datetime, what: str, now: datetime) -> datetime:
+    """``value`` unless it lies more than :data:`FUTURE_TOLERANCE` after ``now``."""
+    if value > now + FUTURE_TOLERANCE:
+        raise BadRecord(f"{what} {value.isoformat()} is in the future")
+    return value
+
+
+def check_count(value: Any, what: str) -> int | None:
+    """A non-negative integer count, or None when unknown."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BadRecord(f"{what} {value!r} is not a count")
+    if not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            raise BadRecord(f"{what} {str(value)[:40]!r} is not a count") from None
+    if value < 0:
+        raise BadRecord(f"{what} is negative ({value})")
+    return value
+
+
+def check_text(text: Any, what: str = "text") -> str:
+    """The post text, checked for length and NUL characters."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise BadRecord(f"{what} is not a string")
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadRecord(
+            f"{what} is {len(text):,} characters long, over the {MAX_TEXT_CHARS:,} limit"
+        )
+    problem = explain_bad_text(text)
+    if problem is not None:
+        raise BadRecord(f"{what} {problem}")
+    return text
+
+
+def required(record: Any, key: str, what: str | None = None) -> Any:
+    """``record[key]``, or :class:`BadRecord` naming the missing field."""
+    if not isinstance(record, dict):
+        raise BadRecord(f"expected an object, found {type(record).__name__}")
+    value = record.get(key)
+    if value is None or value == "":
+        raise BadRecord(f"missing {what or key}")
+    return value
+
+
+# -- entities and script --------------------------------------------------------------
+
+
+def _unique(items: Iterator[str] | list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def extract_entities(
+    text: str, extra_links: tuple[str, ...] | list[str] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """``(hashtags, mentions, links)`` found in ``text``, in order, without duplicates.
+
+    Hashtags and mentions come without ``#``/``@``; ``extra_links`` (hidden link targets
+    from entities) are added after the visible links.
+    """
+    if not text:
+        return (), (), _unique(list(extra_links))
+    hashtags = _unique(_HASHTAG.findall(text)) if "#" in text else ()
+    mentions = _unique(_MENTION.findall(text)) if "@" in text else ()
+    links = _LINK.findall(text) if "://" in text else []
+    if "www." in text or "t.me/" in text:
+        links += _BARE_LINK.findall(text)
+    links = [link.rstrip(_LINK_TAIL) for link in links]
+    return hashtags, mentions, _unique([*links, *extra_links])
+
+
+def _without_markers(text: str) -> str:
+    """``text`` without links, mentions and hashtags (each pass only when it can match)."""
+    if "://" in text:
+        text = _LINK.sub(" ", text)
+    if "www." in text or "t.me/" in text:
+        text = _BARE_LINK.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(" ", text)
+    return text
+
+
+def detect_script(text: str) -> str | None:
+    """``"cyrl"``, ``"latn"`` or ``"mixed"`` from the letters of ``text`` (None if none).
+
+    Links, mentions and hashtags are left out: a Cyrillic post with a link is Cyrillic.
+    """
+    if not text:
+        return None
+    text = _without_markers(text)
+    data = text.encode("utf-8", "surrogatepass")
+    cyrillic = len(data.translate(None, _KEEP_CYRILLIC))
+    latin = len(data.translate(None, _KEEP_LATIN))
+    letters = cyrillic + latin
+    if letters == 0:
+        return None
+    if cyrillic >= SCRIPT_SHARE * letters:
+        return "cyrl"
+    if latin >= SCRIPT_SHARE * letters:
+        return "latn"
+    return "mixed"
