@@ -24,6 +24,7 @@ class TelegramConfig:
     channels: list[str] = field(default_factory=list)  # usernames or numeric ids
     max_wait_seconds: int = 300  # longer flood waits defer the channel
     request_budget: int = 500  # requests per run across all channels
+    requests_per_minute: int = 30  # pacing of every request of a run
     page_size: int = 100
     subscriber_refresh_hours: int = 24
     include_private: bool = False  # private groups and chats only when asked for
@@ -35,8 +36,9 @@ class XConfig:
 
     accounts: list[str] = field(default_factory=list)  # usernames without @
     queries: list[str] = field(default_factory=list)
-    max_wait_seconds: int = 300
-    request_budget: int = 300
+    max_wait_seconds: int = 300  # longer rate-limit waits defer the source
+    request_budget: int = 300  # requests per run across all accounts and queries
+    requests_per_minute: int = 30  # pacing of every request of a run
     page_size: int = 100
 
 

@@ -15,6 +15,7 @@ from narrmon.pipeline import ImportReport, import_paths
 
 KIND_HELP = "telegram-export | telethon-json | x-jsonl | csv"
 PROGRESS_MIN_BYTES = 5_000_000  # show a progress bar for files larger than this
+GAPS_SHOWN = 30  # channels listed in the message-id gaps table
 
 
 def register(app: typer.Typer) -> None:
@@ -146,6 +147,22 @@ def print_stats(data: dict) -> None:
     for day, n in data["posts_by_day"].items():
         table.add_row(str(day), str(n))
     console.print(table)
+    if data.get("gaps"):
+        table = Table(title="Telegram message-id gaps per channel (deleted before seen, or holes)")
+        for col in ("channel", "posts", "ids", "missing", "holes", "largest", "deleted"):
+            table.add_column(col, justify="left" if col in ("channel", "ids") else "right")
+        for row in data["gaps"][:GAPS_SHOWN]:
+            name = f"@{row['handle']}" if row["handle"] else row["account_id"]
+            table.add_row(
+                name,
+                str(row["posts"]),
+                f"{row['first_id']}–{row['last_id']}",
+                str(row["missing_ids"]),
+                str(row["holes"]),
+                str(row["largest_hole"]),
+                str(row["deleted"]),
+            )
+        console.print(table)
     for extra in data.get("sections", []):
         console.print(extra)
 

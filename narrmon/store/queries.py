@@ -50,4 +50,64 @@ def stats(store: Store) -> dict[str, Any]:
         "snapshots": snapshots,
         "quarantined": quarantined,
         "quarantined_by_source": q_by_source,
+        "gaps": telegram_gaps(store),
     }
+
+
+def telegram_gaps(store: Store) -> list[dict[str, Any]]:
+    """Per Telegram channel: message ids missing between the first and last collected.
+
+    Message ids grow by one per message in a channel, so an id never collected is a
+    message deleted before we saw it or a hole in collection. Album posts cover the ids
+    ``first_msg_id`` to ``last_msg_id``. Posts found deleted later are counted apart.
+    """
+    p, a = schema.posts, schema.accounts
+    spans: dict[str, list[tuple[int, int]]] = {}
+    deleted: dict[str, int] = {}
+    q = select(
+        p.c.account_id, p.c.post_id, p.c.first_msg_id, p.c.last_msg_id, p.c.deleted_at
+    ).where(p.c.platform == "telegram")
+    with store.engine.connect() as conn:
+        for account_id, post_id, first, last, gone in conn.execute(q):
+            tail = post_id.rpartition("/")[2]
+            if not tail.isdigit():
+                continue
+            anchor = int(tail)
+            span = (min(anchor, first or anchor), max(anchor, last or anchor))
+            spans.setdefault(account_id, []).append(span)
+            if gone is not None:
+                deleted[account_id] = deleted.get(account_id, 0) + 1
+        handles = dict(
+            conn.execute(
+                select(a.c.account_id, a.c.handle).where(
+                    a.c.platform == "telegram", a.c.account_id.in_(list(spans) or [""])
+                )
+            ).all()
+        )
+    rows = []
+    for account_id, ranges in spans.items():
+        ranges.sort()
+        missing = holes = largest = 0
+        covered_to = ranges[0][1]
+        for first, last in ranges[1:]:
+            gap = first - covered_to - 1
+            if gap > 0:
+                missing += gap
+                holes += 1
+                largest = max(largest, gap)
+            covered_to = max(covered_to, last)
+        rows.append(
+            {
+                "account_id": account_id,
+                "handle": handles.get(account_id),
+                "posts": len(ranges),
+                "first_id": ranges[0][0],
+                "last_id": covered_to,
+                "missing_ids": missing,
+                "holes": holes,
+                "largest_hole": largest,
+                "deleted": deleted.get(account_id, 0),
+            }
+        )
+    rows.sort(key=lambda r: (-r["missing_ids"], r["account_id"]))
+    return rows

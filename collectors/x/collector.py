@@ -1,0 +1,160 @@
+"""Walk X timelines and recent searches newest first, resumable at any page.
+
+X returns the newest tweets first, so ``since_id`` (the cursor's position) may only move
+to the newest id once a whole walk is read. Until then each page is written together
+with ``resume = {"newest_id", "until_id"}``: a run that stops (a crash, a long 429, the
+budget) resumes below ``until_id`` with the same ``since_id`` and loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import tweepy
+
+from collectors.outcome import SourceResult
+from collectors.ratelimit import BudgetExhausted, Clock, Deferred, GaveUp, clock_now
+from collectors.x.client import XApi
+from collectors.x.constants import IDS_PER_REQUEST, PLATFORM, SOURCE
+from collectors.x.exceptions import XError, XSourceUnavailable
+from collectors.x.parse import missing_ids, page_records, tweet_snapshot, user_account
+from collectors.x.types import XSource
+from narrmon.config import XConfig
+from narrmon.store import Store, collect_state
+
+log = logging.getLogger(__name__)
+
+Fetch = Callable[[str | None, str | None, str | None], tweepy.Response]
+
+
+class XCollector:
+    """Collects X accounts and queries into a store through one :class:`XApi`."""
+
+    def __init__(self, store: Store, api: XApi, config: XConfig, clock: Clock) -> None:
+        self.store = store
+        self.api = api
+        self.config = config
+        self.clock = clock
+
+    def collect(self, source: XSource) -> SourceResult:
+        """Read one source's new tweets; never raises for an expected failure."""
+        result = SourceResult(PLATFORM, source.label)
+        state = collect_state.cursor(self.store, PLATFORM, source.key)
+        until = state["deferred_until"] if state else None
+        if until is not None and until > clock_now(self.clock):
+            result.defer(state.get("note") or "deferred", until)
+            result.position = state["position"]
+            return result
+        start = self.api.gate.requests
+        try:
+            fetch = self._fetcher(source)
+            self._walk(source.key, fetch, state, result)
+        except Deferred as exc:
+            until = None if isinstance(exc, BudgetExhausted) else exc.until
+            collect_state.defer(self.store, PLATFORM, source.key, until, exc.reason)
+            result.defer(exc.reason, until)
+        except (XError, GaveUp) as exc:
+            result.fail(str(exc))
+        finally:
+            result.requests = self.api.gate.requests - start
+        return result
+
+    def _fetcher(self, source: XSource) -> Fetch:
+        n = self.config.page_size
+        if source.kind == "query":
+            return lambda since, until, token: self.api.search_recent(
+                source.value, since_id=since, until_id=until, token=token, max_results=n
+            )
+        user_id = self.user_id(source.value)
+        return lambda since, until, token: self.api.users_tweets(
+            user_id, since_id=since, until_id=until, token=token, max_results=n
+        )
+
+    def user_id(self, username: str) -> str:
+        """The account id of ``username``, from the store or looked up once and cached."""
+        cached = collect_state.find_account(self.store, PLATFORM, username)
+        if cached is not None:
+            return cached.account_id
+        response = self.api.get_user(username)
+        if response.data is None:
+            raise XSourceUnavailable(f"X user @{username} not found (suspended or renamed?)")
+        account = user_account(response.data.data, clock_now(self.clock))
+        with self.store.begin() as conn:
+            self.store.upsert_accounts(conn, [account])
+        return account.account_id
+
+    def _walk(self, key: str, fetch: Fetch, state: dict | None, result: SourceResult) -> None:
+        since = state["position"] if state else None
+        resume = (state or {}).get("resume") or {}
+        newest, until = resume.get("newest_id"), resume.get("until_id")
+        lowest = until
+        token: str | None = None
+        while True:
+            response = fetch(since, until, token)
+            tweets = [t.data for t in response.data or ()]
+            users = [u.data for u in (response.includes or {}).get("users", ())]
+            now = clock_now(self.clock)
+            accounts, posts, snapshots = page_records(tweets, users, now)
+            ids = [p.post_id for p in posts]
+            if ids:
+                newest = _max_id(newest, *ids)
+                lowest = _min_id(lowest, *ids)
+            token = (response.meta or {}).get("next_token")
+            done = token is None
+            position = (newest or since) if done else since
+            with self.store.begin() as conn:
+                counts = self.store.write_batch(
+                    accounts=accounts,
+                    posts=posts,
+                    snapshots=snapshots,
+                    source=SOURCE,
+                    cursor=(PLATFORM, key, position),
+                    conn=conn,
+                )
+                walk = None if done else {"newest_id": newest, "until_id": lowest}
+                collect_state.set_resume(conn, PLATFORM, key, walk)
+            result.add(counts)
+            result.position = position
+            if done:
+                return
+
+    # -- reach refresh -----------------------------------------------------------------
+
+    def refresh(self, post_ids: Sequence[str]) -> SourceResult:
+        """Re-read the metrics of tweets; mark deleted the ones X no longer has."""
+        result = SourceResult(PLATFORM, f"{len(post_ids)} tweets")
+        start = self.api.gate.requests
+        try:
+            for at in range(0, len(post_ids), IDS_PER_REQUEST):
+                self._refresh_batch(list(post_ids[at : at + IDS_PER_REQUEST]), result)
+        except Deferred as exc:
+            result.defer(exc.reason, None if isinstance(exc, BudgetExhausted) else exc.until)
+        except (XError, GaveUp) as exc:
+            result.fail(str(exc))
+        finally:
+            result.requests = self.api.gate.requests - start
+        return result
+
+    def _refresh_batch(self, ids: list[str], result: SourceResult) -> None:
+        response = self.api.get_tweets(ids)
+        tweets = [t.data for t in response.data or ()]
+        now = clock_now(self.clock)
+        snapshots = [tweet_snapshot(t, now) for t in tweets]
+        users = [user_account(u.data, now) for u in (response.includes or {}).get("users", ())]
+        deleted, unavailable = missing_ids(ids, (t["id"] for t in tweets), response.errors or ())
+        if unavailable:
+            log.info("%d tweets unavailable (protected or suspended)", len(unavailable))
+        with self.store.begin() as conn:
+            counts = self.store.write_batch(accounts=users, snapshots=snapshots, conn=conn)
+            result.deleted += collect_state.mark_deleted(conn, PLATFORM, deleted, now)
+        result.snapshots += counts.snapshots
+
+
+def _max_id(*ids: Any) -> str:
+    return str(max(int(i) for i in ids if i is not None))
+
+
+def _min_id(*ids: Any) -> str:
+    return str(min(int(i) for i in ids if i is not None))
