@@ -1,9 +1,179 @@
-"""CLI commands of the report area (filled in by its own issue)."""
+"""CLI commands of the report area: ``report daily``, ``report weekly``, ``pull``, ``alerts``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from narrmon.cli.common import DbOption, JsonOption, console, open_store
+from narrmon.config import load_config
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="narrmon.yaml (default: $NARRMON_CONFIG, else ./narrmon.yaml).",
+        show_default=False,
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model-version",
+        help="Model version whose labels to report (default: the newest classified).",
+        show_default=False,
+    ),
+]
+FORMAT_HELP = "csv | parquet | xlsx | jsonl"
+
+report_app = typer.Typer(help="Daily HTML/CSV/JSON report and weekly PDF.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to ``app``."""
+    """Add ``report`` (daily, weekly), ``pull`` and ``alerts`` to ``app``."""
+    report_app.command("daily")(daily_cmd)
+    report_app.command("weekly")(weekly_cmd)
+    app.add_typer(report_app, name="report")
+    app.command("pull")(pull_cmd)
+    app.command("alerts")(alerts_cmd)
+
+
+def daily_cmd(
+    day: Annotated[str, typer.Option("--date", help="UTC day, YYYY-MM-DD.", show_default=False)],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Directory (default: <reports.out_dir>/daily).", show_default=False
+        ),
+    ] = None,
+    model_version: ModelOption = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the daily report of one UTC day: an HTML page, JSON and CSV files."""
+    from narrmon.pipeline.report import daily_report
+
+    paths = daily_report(load_config(config), open_store(db), day, out, model_version=model_version)
+    console.print(f"daily report {day}: {paths[0]}")
+    console.print(f"  figures: {paths[1]} and {len(paths) - 2} CSV files in {paths[0].parent}")
+
+
+def weekly_cmd(
+    week: Annotated[
+        str, typer.Option("--week", help="ISO week, e.g. 2026-W47.", show_default=False)
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="PDF file (default: <reports.out_dir>/narrmon-weekly-WEEK.pdf).",
+            show_default=False,
+        ),
+    ] = None,
+    model_version: ModelOption = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the weekly PDF of one ISO week."""
+    from narrmon.pipeline.report import weekly_report
+
+    path = weekly_report(
+        load_config(config), open_store(db), week, out, model_version=model_version
+    )
+    console.print(f"weekly report {week}: {path}")
+
+
+def pull_cmd(
+    since: Annotated[
+        str, typer.Option("--since", help="From (YYYY-MM-DD or ISO time, UTC).", show_default=False)
+    ],
+    until: Annotated[
+        str, typer.Option("--until", help="To; a date includes that whole day.", show_default=False)
+    ],
+    fmt: Annotated[str, typer.Option("--format", help=FORMAT_HELP, show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Output file.", show_default=False)],
+    label: Annotated[
+        list[str] | None, typer.Option("--label", help="Narrative (repeatable).")
+    ] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option("--platform", help="telegram or x (repeatable).")
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option("--account", help="Account id or handle (repeatable).")
+    ] = None,
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", help="Language code (repeatable).")
+    ] = None,
+    script: Annotated[
+        list[str] | None, typer.Option("--script", help="cyrl or latn (repeatable).")
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score",
+            help="Keep posts scoring at least this for a --label (or any label).",
+            show_default=False,
+        ),
+    ] = None,
+    bom: Annotated[
+        bool, typer.Option("--bom", help="CSV: start with a UTF-8 BOM (for Excel).")
+    ] = False,
+    model_version: ModelOption = None,
+    db: DbOption = None,
+) -> None:
+    """Pull posts with their latest metrics, labels and scores into a file, one row per post."""
+    from narrmon.pipeline.report import export_pull, pull
+    from reports.pull import FORMATS
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of: {FORMAT_HELP}", param_hint="--format")
+    frame = pull(
+        None,
+        open_store(db),
+        since,
+        until,
+        labels=label,
+        platforms=platform,
+        accounts=account,
+        langs=lang,
+        scripts=script,
+        min_score=min_score,
+        model_version=model_version,
+    )
+    path = export_pull(frame, out, fmt, bom=bom)
+    console.print(f"{len(frame):,} posts written to {path}")
+
+
+def alerts_cmd(
+    day: Annotated[str, typer.Option("--date", help="UTC day, YYYY-MM-DD.", show_default=False)],
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send", help="E-mail the spikes (config smtp; password from $NARRMON_SMTP_PASSWORD)."
+        ),
+    ] = False,
+    model_version: ModelOption = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List narrative spikes of one UTC day with the posts behind each."""
+    from narrmon.pipeline.report import alerts
+    from reports.alerts import alert_text
+
+    result = alerts(
+        load_config(config), open_store(db), day, model_version=model_version, send=send
+    )
+    if as_json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print(alert_text(result.day, result.spikes, result.model_version), markup=False)
+        if send:
+            console.print(
+                f"e-mailed to {result.emailed_to} recipient(s)"
+                if result.spikes
+                else "nothing to send"
+            )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     Index,
@@ -210,3 +211,80 @@ annotations = Table(
     Column("source", Text),
     Column("annotated_at", UTCDateTime, nullable=False),
 )
+
+# -- live collection state (migration 0002) ---------------------------------------------
+# posts.first_msg_id/last_msg_id: the Telegram message ids an album post covers.
+# cursors.resume: JSON state of an unfinished newest-first walk (X), resumed next run.
+posts.append_column(Column("first_msg_id", BigInteger))
+posts.append_column(Column("last_msg_id", BigInteger))
+cursors.append_column(Column("resume", Text))
+
+# -- report rollups (migration 0003) -----------------------------------------------------
+# Per UTC day, label, platform and account, for one model version ("" before any model):
+# the figures reports read, so a report never rescans the posts. ``label`` "_all" counts
+# every post whatever its labels. Views/engagement sum the posts whose latest snapshot
+# knows them; ``views_known``/``engagement_known`` say how many posts that is.
+rollup_daily = Table(
+    "rollup_daily",
+    metadata,
+    Column("model_version", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("label", String(32), primary_key=True),
+    Column("platform", String(16), primary_key=True),
+    Column("account_id", String(64), primary_key=True),
+    Column("posts", Integer, nullable=False),
+    Column("views", BigInteger, nullable=False),
+    Column("views_known", Integer, nullable=False),
+    Column("engagement", BigInteger, nullable=False),
+    Column("engagement_known", Integer, nullable=False),
+    Column("followers", BigInteger),  # the account's followers when the day was rolled up
+    Column("snapshot_at", UTCDateTime),  # newest snapshot behind these figures
+)
+Index(
+    "ix_rollup_daily_account",
+    rollup_daily.c.model_version,
+    rollup_daily.c.label,
+    rollup_daily.c.platform,
+    rollup_daily.c.account_id,
+    rollup_daily.c.day,
+)
+
+# How the reach of one day's posts grew: figures as of the end of each later UTC day.
+rollup_growth = Table(
+    "rollup_growth",
+    metadata,
+    Column("model_version", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("label", String(32), primary_key=True),
+    Column("platform", String(16), primary_key=True),
+    Column("as_of", Date, primary_key=True),
+    Column("posts", Integer, nullable=False),  # posts with a snapshot by the end of as_of
+    Column("views", BigInteger, nullable=False),
+    Column("views_known", Integer, nullable=False),
+    Column("engagement", BigInteger, nullable=False),
+    Column("engagement_known", Integer, nullable=False),
+)
+
+# Which days are rolled up for a model version; ``stale`` days are recomputed next run.
+rollup_days = Table(
+    "rollup_days",
+    metadata,
+    Column("model_version", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("posts", Integer, nullable=False),
+    Column("stale", Boolean, nullable=False, default=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+)
+
+# Days touched since the last rollup. Database triggers (see migration 0003) append a row
+# whenever a post, a metric snapshot or a label is written, in the writer's transaction;
+# a rollup run reads the rows, recomputes those days and deletes exactly the rows it read.
+rollup_changes = Table(
+    "rollup_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", Date, nullable=False),
+)
+Index("ix_rollup_changes_day", rollup_changes.c.day)
+# The newest model version is the one whose classifications are newest.
+Index("ix_classifications_classified_at", classifications.c.classified_at)

@@ -1,0 +1,144 @@
+"""Charts for the weekly PDF, drawn with matplotlib as PNG bytes.
+
+Uses :class:`matplotlib.figure.Figure` directly (no pyplot, no global state), with
+DejaVu Sans, the font matplotlib ships, so Cyrillic and č ć š ž đ render.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from reports.daily_output import LABEL_COLOURS, LABEL_NAMES
+from reports.data import LABELS
+
+DPI = 150
+FONT = "DejaVu Sans"
+NODE_LABEL_CHARS = 22
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height))
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def daily_lines(days: Sequence[str], series: dict[str, dict[str, list[int]]]) -> bytes:
+    """Two panels: posts and views per narrative per day."""
+    fig = _figure(7.2, 4.6)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    ticks = [d[5:] for d in days]
+    for label in LABELS:
+        style = {"color": LABEL_COLOURS[label], "label": LABEL_NAMES[label], "marker": "o", "ms": 3}
+        top.plot(ticks, series[label]["posts"], **style)
+        bottom.plot(ticks, series[label]["views"], **style)
+    top.set_title("Posts per narrative per day", fontsize=10, family=FONT)
+    bottom.set_title("Views per narrative per day (latest snapshot)", fontsize=10, family=FONT)
+    for ax in (top, bottom):
+        ax.grid(axis="y", color="#ddd")
+        ax.tick_params(labelsize=8)
+        ax.set_ylim(bottom=0)
+    bottom.yaxis.set_major_formatter(_thousands)
+    fig.legend(
+        *top.get_legend_handles_labels(),
+        loc="outside upper center",
+        ncols=5,
+        fontsize=7,
+        frameon=False,
+    )
+    return _png(fig)
+
+
+def _thousands(value: float, _pos: Any = None) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 1_000:
+        return f"{value / 1_000:.0f}k"
+    return f"{value:.0f}"
+
+
+def top_channels(rows: Sequence[dict[str, Any]]) -> bytes:
+    """Horizontal bars: narrative posts of the top accounts, stacked by narrative."""
+    fig = _figure(7.2, 0.9 + 0.32 * max(len(rows), 1))
+    ax = fig.subplots()
+    names = [r["account"] for r in rows][::-1]
+    left = [0] * len(rows)
+    for label in LABELS:
+        values = [r["narrative_posts"].get(label, 0) for r in rows][::-1]
+        ax.barh(names, values, left=left, color=LABEL_COLOURS[label], label=LABEL_NAMES[label])
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_title("Top channels: posts per narrative (a post can carry several)", fontsize=10)
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", color="#ddd")
+    ax.legend(fontsize=7, ncols=3, loc="lower right", frameon=False)
+    return _png(fig)
+
+
+def splits(groups: dict[str, dict[str, tuple[int, int]]]) -> bytes:
+    """One panel per split (platform, script, language): all posts vs narrative posts."""
+    fig = _figure(7.2, 2.6)
+    axes = fig.subplots(1, len(groups))
+    for ax, (title, counts) in zip(axes, groups.items(), strict=True):
+        keys = list(counts)
+        ax.bar(keys, [counts[k][0] for k in keys], color="#bbb", label="all posts")
+        ax.bar(keys, [counts[k][1] for k in keys], color="#c0392b", label="with a narrative")
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.tick_params(axis="x", rotation=30)
+    axes[0].legend(fontsize=7, frameon=False)
+    return _png(fig)
+
+
+def network(edges: Sequence[dict[str, Any]]) -> bytes:
+    """Who forwarded/reposted whom: nodes on a circle, arrows source -> amplifier."""
+    fig = _figure(7.2, 3.5)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    edges = [e for e in edges if e["source"] != e["by"]]
+    nodes: list[str] = []
+    for e in edges:
+        for name in (e["source"], e["by"]):
+            if name not in nodes:
+                nodes.append(name)
+    if not nodes:
+        ax.text(0.5, 0.5, "No forwards, reposts or quotes this week", ha="center", fontsize=10)
+        return _png(fig)
+    pos = {
+        name: (math.cos(2 * math.pi * i / len(nodes)), math.sin(2 * math.pi * i / len(nodes)))
+        for i, name in enumerate(nodes)
+    }
+    heaviest = max(e["posts"] for e in edges)
+    for e in edges:
+        (x0, y0), (x1, y1) = pos[e["source"]], pos[e["by"]]
+        ax.annotate(
+            "",
+            xy=(x1 * 0.93, y1 * 0.93),
+            xytext=(x0 * 0.93, y0 * 0.93),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "#1a5276",
+                "alpha": 0.6,
+                "lw": 0.6 + 3.0 * e["posts"] / heaviest,
+                "connectionstyle": "arc3,rad=0.12",
+            },
+        )
+    for name, (x, y) in pos.items():
+        ax.plot([x], [y], "o", color="#c0392b", ms=6)
+        short = name if len(name) <= NODE_LABEL_CHARS else name[: NODE_LABEL_CHARS - 1] + "…"
+        ax.text(
+            x * 1.08, y * 1.08, short, fontsize=7, ha="left" if x >= 0 else "right", va="center"
+        )
+    ax.set_xlim(-1.7, 1.7)
+    ax.set_ylim(-1.25, 1.25)
+    ax.set_title("Forward network: arrow from source to the account that amplified it", fontsize=10)
+    return _png(fig)

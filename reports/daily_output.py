@@ -1,0 +1,233 @@
+"""Writing the daily report: one self-contained HTML page, the JSON, and CSV per table.
+
+The HTML has no external assets (inline CSS and SVG) and reads on a phone. Post text
+reaches it only through Jinja2's autoescaping, so markup in a post shows as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from reports.data import ALL, LABELS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LABEL_COLOURS = {
+    "kosovo_precedent": "#c0392b",
+    "russia_protector": "#8e44ad",
+    "rs_secession": "#2471a3",
+    "anti_west": "#d68910",
+    "counter_narrative": "#229954",
+    ALL: "#555555",
+}
+LABEL_NAMES = {
+    "kosovo_precedent": "Kosovo precedent",
+    "russia_protector": "Russia as protector",
+    "rs_secession": "RS secession",
+    "anti_west": "Anti-West",
+    "counter_narrative": "Counter-narrative",
+    ALL: "All posts",
+}
+CHART_W, CHART_H, CHART_PAD = 480, 240, 52
+FONT_PX = 14  # chart text; the SVG scales to the page width
+CSV_SECTIONS = (
+    "labels",
+    "trend",
+    "reach_growth",
+    "top_posts",
+    "top_accounts",
+    "new_accounts",
+    "amplification",
+    "spikes",
+    "gaps",
+)
+
+
+def fmt_int(value: Any) -> str:
+    """A count with thousands separators; ``unknown`` for None."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def fmt_change(value: Any, pct: Any) -> str:
+    """``+12 (+20.0%)``; the percentage is left out when the base was 0."""
+    if value is None:
+        return "–"
+    sign = "+" if value > 0 else ""
+    text = f"{sign}{value:,.1f}" if isinstance(value, float) else f"{sign}{value:,}"
+    return text + (f" ({'+' if pct > 0 else ''}{pct:.1f}%)" if pct is not None else "")
+
+
+def fmt_views(row: dict[str, Any]) -> str:
+    """Summed views of a figures row, or "unknown" when none of its posts knows its views."""
+    return "unknown" if row.get("posts") and not row.get("views_known") else fmt_int(row["views"])
+
+
+def fmt_time(value: str | None) -> str:
+    """An ISO time as ``2026-11-20 18:05 UTC``."""
+    if not value:
+        return "no snapshot"
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def trend_svg(trend: dict[str, Any], metric: str, title: str) -> Markup:
+    """A line chart of ``metric`` per label over the trend's days, as inline SVG."""
+    days = trend["days"]
+    series = {label: trend["series"][label][metric] for label in LABELS}
+    top = max([max(v) for v in series.values()] + [1])
+    plot_w, plot_h = CHART_W - CHART_PAD - 28, CHART_H - CHART_PAD - 30
+    step = plot_w / max(len(days) - 1, 1)
+    base = 30 + plot_h
+
+    def xy(i: int, v: float) -> str:
+        return f"{CHART_PAD + i * step:.1f},{base - v / top * plot_h:.1f}"
+
+    parts = [
+        f'<svg viewBox="0 0 {CHART_W} {CHART_H}" width="100%" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="4" y="18" font-size="{FONT_PX + 1}" font-weight="bold">{escape(title)}</text>',
+    ]
+    for frac in (0, 0.5, 1):
+        y = base - frac * plot_h
+        parts.append(
+            f'<line x1="{CHART_PAD}" x2="{CHART_PAD + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+            'stroke="#ddd"/>'
+            f'<text x="{CHART_PAD - 4}" y="{y + 5:.1f}" font-size="{FONT_PX}" '
+            f'text-anchor="end">{escape(_short(top * frac))}</text>'
+        )
+    for i, day in enumerate(days):
+        if (len(days) - 1 - i) % 3 == 0:
+            parts.append(
+                f'<text x="{CHART_PAD + i * step:.1f}" y="{base + FONT_PX + 6}" '
+                f'font-size="{FONT_PX}" text-anchor="middle">{escape(day[5:])}</text>'
+            )
+    for label, values in series.items():
+        points = " ".join(xy(i, v) for i, v in enumerate(values))
+        parts.append(
+            f'<polyline fill="none" stroke="{LABEL_COLOURS[label]}" stroke-width="2.5" '
+            f'points="{points}"/>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def safe_link(url: Any) -> str:
+    """The URL if it is http(s), else "" (a post cannot inject ``javascript:`` links)."""
+    text = str(url or "")
+    return text if text.startswith(("https://", "http://")) else ""
+
+
+def _short(value: float) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 1_000:
+        return f"{value / 1_000:.1f}k"
+    return f"{value:.0f}"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(num=fmt_int, change=fmt_change, when=fmt_time, link=safe_link)
+    env.globals.update(
+        label_name=LABEL_NAMES.get, label_colour=LABEL_COLOURS.get, labels=LABELS, views=fmt_views
+    )
+    return env
+
+
+def render_html(figures: dict[str, Any]) -> str:
+    """The daily report page."""
+    template = _environment().get_template("daily.html.j2")
+    charts = {
+        "posts": trend_svg(figures["trend"], "posts", "Posts per narrative, 14 days"),
+        "views": trend_svg(
+            figures["trend"], "views", "Views per narrative (latest snapshot), 14 days"
+        ),
+    }
+    return template.render(f=figures, charts=charts)
+
+
+def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            flat[name] = "; ".join(
+                f"{v['label']}={v['score']}" if isinstance(v, dict) and "label" in v else str(v)
+                for v in value
+            )
+        else:
+            flat[name] = value
+    return flat
+
+
+def csv_tables(figures: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The report's tables as flat rows, one list per CSV file."""
+    trend = figures["trend"]
+    gaps = figures["gaps"]
+    return {
+        "labels": [_flatten(r) for r in figures["labels"]],
+        "trend": [
+            {"day": day, "label": label, **{m: s[m][i] for m in ("posts", "views", "views_known")}}
+            for label, s in trend["series"].items()
+            for i, day in enumerate(trend["days"])
+        ],
+        "reach_growth": figures["reach_growth"],
+        "top_posts": [_flatten(r) for r in figures["top_posts"]],
+        "top_accounts": [_flatten(r) for r in figures["top_accounts"]],
+        "new_accounts": figures["new_accounts"],
+        "amplification": figures["amplification"],
+        "spikes": [
+            _flatten({k: v for k, v in s.items() if k != "posts"}) for s in figures["spikes"]
+        ],
+        "gaps": [{"gap": "deferred_source", **_flatten(r)} for r in gaps["deferred_sources"]]
+        + [{"gap": "missing_message_ids", **_flatten(r)} for r in gaps["missing_message_ids"]]
+        + [
+            {"gap": "posts_without_views", "platform": k, "posts": v}
+            for k, v in gaps["posts_without_views"].items()
+        ],
+    }
+
+
+def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows as UTF-8 CSV; the header is the union of keys in first-seen order."""
+    header: dict[str, None] = {}
+    for row in rows:
+        header.update(dict.fromkeys(row))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(header) or ["none"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_daily(figures: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Write the HTML page, the JSON and one CSV per table; returns the paths, HTML first."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"narrmon-daily-{figures['date']}"
+    html = out_dir / f"{stem}.html"
+    html.write_text(render_html(figures), encoding="utf-8")
+    data = out_dir / f"{stem}.json"
+    data.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    paths = [html, data]
+    for name, rows in csv_tables(figures).items():
+        path = out_dir / f"{stem}-{name}.csv"
+        write_csv(path, rows)
+        paths.append(path)
+    return paths

@@ -1,0 +1,337 @@
+"""Analyst pulls: one row per post with its fields, latest metrics, labels and scores.
+
+:func:`pull_frame` runs the query and returns a pandas DataFrame whose columns are
+:data:`COLUMNS` (documented in ``docs/pull.md``); :func:`write_pull` writes it as CSV
+(UTF-8, optionally with a BOM for Excel), Parquet, XLSX or JSON Lines, and
+:func:`read_pull` reads such a file back with the documented types.
+
+Filters: ``since``/``until`` bound ``created_at`` (a date-only ``until`` includes that
+whole UTC day); ``labels`` keeps posts the model assigned one of those labels;
+``min_score`` keeps posts scoring at least that for one of ``labels`` (or of any label
+when none is given), whether or not the label was assigned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, func, or_, select
+
+from narrmon.errors import InputError
+from narrmon.store import schema
+from reports.data import LABELS, NO_MODEL, PostRow, load_accounts, load_window
+
+FORMATS = ("csv", "parquet", "xlsx", "jsonl")
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# (column, type, meaning); types: str, int, float, bool, time (UTC).
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("platform", "str", "telegram or x"),
+    ("post_id", "str", "post id, unique per platform (Telegram: <channel id>/<message id>)"),
+    ("url", "str", "link to the post"),
+    ("created_at", "time", "when the post was published (UTC)"),
+    ("account_id", "str", "id of the posting channel/account"),
+    ("account_handle", "str", "its @handle, without @"),
+    ("account_title", "str", "its display name"),
+    ("account_followers", "int", "its subscribers/followers, latest known"),
+    ("account_followers_at", "time", "when that follower count was read (UTC)"),
+    ("text", "str", "full post text, original script"),
+    ("lang", "str", "language (as collected, else as detected by the classifier)"),
+    ("script", "str", "cyrl or latn (as collected, else as detected)"),
+    ("reply_to", "str", "id of the post replied to"),
+    ("fwd_account_id", "str", "Telegram: channel the message was forwarded from"),
+    ("fwd_post_id", "str", "Telegram: original message id"),
+    ("fwd_name", "str", "Telegram: name of the forward source when its id is hidden"),
+    ("quoted_id", "str", "X: id of the quoted post"),
+    ("reposted_id", "str", "X: id of the reposted post"),
+    ("hashtags", "str", "hashtags, separated by spaces"),
+    ("mentions", "str", "mentioned accounts, separated by spaces"),
+    ("links", "str", "links in the post, separated by spaces"),
+    ("has_media", "bool", "the post has a photo, video or document"),
+    ("edited_at", "time", "last edit (UTC)"),
+    ("deleted_at", "time", "when the post was first found deleted (UTC)"),
+    ("source", "str", "how it was collected (importer or collector)"),
+    ("collected_at", "time", "when it was first collected (UTC)"),
+    ("snapshot_at", "time", "time of the latest metric snapshot (UTC); metrics below are from it"),
+    ("snapshots", "int", "metric snapshots stored for the post"),
+    ("views", "int", "Telegram: views; X: impressions (latest snapshot, raw field)"),
+    ("forwards", "int", "Telegram forwards"),
+    ("replies", "int", "replies"),
+    ("reactions", "int", "Telegram reactions, all emoji"),
+    ("likes", "int", "X likes"),
+    ("reposts", "int", "X reposts"),
+    ("quotes", "int", "X quotes"),
+    ("bookmarks", "int", "X bookmarks"),
+    ("impressions", "int", "X impressions"),
+    ("reach_views", "int", "views by the report definition: Telegram views, X impressions"),
+    ("engagement", "int", "Telegram forwards+replies+reactions; X reposts+quotes+replies+likes"),
+    ("labels", "str", "narratives the model assigned, separated by spaces"),
+    *((f"score_{label}", "float", f"model probability for {label}") for label in LABELS),
+    ("in_scope", "bool", "the classifier judged the post in scope (BCMS language)"),
+    ("model_version", "str", "model version of labels and scores (empty: not classified)"),
+)
+COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
+# Text columns that are "" rather than empty (CSV cannot tell "" from a missing value).
+NEVER_NULL = frozenset({"text", "hashtags", "mentions", "links", "labels", "model_version"})
+_METRICS = (
+    "views",
+    "forwards",
+    "replies",
+    "reactions",
+    "likes",
+    "reposts",
+    "quotes",
+    "bookmarks",
+    "impressions",
+)
+
+
+@dataclass(frozen=True)
+class PullQuery:
+    """What to pull. Lists are "any of"; None means no filter."""
+
+    since: datetime
+    until: datetime
+    labels: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()  # account ids or handles (with or without @)
+    langs: tuple[str, ...] = ()
+    scripts: tuple[str, ...] = ()
+    min_score: float | None = None
+
+
+def parse_bound(value: str | date | datetime, *, end: bool) -> datetime:
+    """A window bound: a datetime as given (UTC), a date as its start (or, for ``end``, its end)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                f"not a date or time: {value!r} (use YYYY-MM-DD or ISO 8601)"
+            ) from None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    start = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return start + timedelta(days=1) if end else start
+
+
+def make_query(
+    since: str | date | datetime,
+    until: str | date | datetime,
+    *,
+    labels: Iterable[str] | str | None = None,
+    platforms: Iterable[str] | str | None = None,
+    accounts: Iterable[str] | str | None = None,
+    langs: Iterable[str] | str | None = None,
+    scripts: Iterable[str] | str | None = None,
+    min_score: float | None = None,
+) -> PullQuery:
+    """A checked :class:`PullQuery` from loose arguments (a string or a list each)."""
+
+    def many(value: Iterable[str] | str | None) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        return (value,) if isinstance(value, str) else tuple(value)
+
+    query = PullQuery(
+        parse_bound(since, end=False),
+        parse_bound(until, end=True),
+        many(labels),
+        many(platforms),
+        tuple(a.lstrip("@") for a in many(accounts)),
+        many(langs),
+        many(scripts),
+        min_score,
+    )
+    unknown = [label for label in query.labels if label not in LABELS]
+    if unknown:
+        raise InputError(f"unknown label(s) {', '.join(unknown)}; known: {', '.join(LABELS)}")
+    if query.until <= query.since:
+        raise InputError(f"empty window: until ({query.until}) is not after since ({query.since})")
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
+        raise InputError(f"--min-score must be between 0 and 1, got {min_score}")
+    return query
+
+
+def _sql_filters(conn: Connection, q: PullQuery) -> list[Any]:
+    p, a = schema.posts, schema.accounts
+    where: list[Any] = []
+    if q.platforms:
+        where.append(p.c.platform.in_(q.platforms))
+    if q.accounts:
+        lowered = [x.lower() for x in q.accounts]
+        by_handle = select(a.c.account_id).where(func.lower(a.c.handle).in_(lowered))
+        where.append(or_(p.c.account_id.in_(q.accounts), p.c.account_id.in_(by_handle)))
+    return where
+
+
+def _classifications(conn: Connection, q: PullQuery, version: str, where: list[Any]) -> dict:
+    if version == NO_MODEL:
+        return {}
+    c, p = schema.classifications, schema.posts
+    join = c.join(p, (p.c.platform == c.c.platform) & (p.c.post_id == c.c.post_id))
+    stmt = (
+        select(c.c.platform, c.c.post_id, c.c.in_scope, c.c.lang, c.c.script, c.c.scores)
+        .select_from(join)
+        .where(
+            p.c.created_at >= q.since,
+            p.c.created_at < q.until,
+            c.c.model_version == version,
+            *where,
+        )
+    )
+    return {(r[0], r[1]): r for r in conn.execute(stmt)}
+
+
+def _keep(row: dict[str, Any], q: PullQuery) -> bool:
+    if q.langs and row["lang"] not in q.langs:
+        return False
+    if q.scripts and row["script"] not in q.scripts:
+        return False
+    wanted = q.labels or LABELS
+    if q.min_score is not None:
+        scores = [row[f"score_{label}"] for label in wanted]
+        return any(s is not None and not math.isnan(s) and s >= q.min_score for s in scores)
+    if q.labels:
+        return bool(set(row["labels"].split()) & set(q.labels))
+    return True
+
+
+def _row(r: PostRow, cls: Any, account: dict[str, Any], version: str) -> dict[str, Any]:
+    p, snap = r.post, r.latest or {}
+    scores = orjson.loads(cls[5]) if cls is not None and cls[5] else {}
+    scores = {**scores, **r.labels}  # assigned labels' own scores when scores are missing
+    joined = {
+        k: " ".join(orjson.loads(p[k]) if p[k] else []) for k in ("hashtags", "mentions", "links")
+    }
+    return {
+        **{k: p[k] for k in ("platform", "post_id", "url", "created_at", "account_id")},
+        "account_handle": account.get("handle"),
+        "account_title": account.get("title"),
+        "account_followers": account.get("followers"),
+        "account_followers_at": account.get("followers_at"),
+        "text": p["text"],
+        "lang": p["lang"] or (cls[3] if cls is not None else None),
+        "script": p["script"] or (cls[4] if cls is not None else None),
+        **{k: p[k] for k in ("reply_to", "fwd_account_id", "fwd_post_id", "fwd_name")},
+        **{k: p[k] for k in ("quoted_id", "reposted_id")},
+        **joined,
+        **{k: p[k] for k in ("has_media", "edited_at", "deleted_at", "source", "collected_at")},
+        "snapshot_at": r.snapshot_at,
+        "snapshots": len(r.snapshots),
+        **{m: snap.get(m) for m in _METRICS},
+        "reach_views": r.views,
+        "engagement": r.engagement,
+        "labels": " ".join(label for label in LABELS if label in r.labels),
+        **{f"score_{label}": scores.get(label) for label in LABELS},
+        "in_scope": bool(cls[2]) if cls is not None else None,
+        "model_version": version if (cls is not None or r.labels) else "",
+    }
+
+
+def pull_frame(conn: Connection, q: PullQuery, version: str) -> Any:
+    """The posts ``q`` selects, one row each, as a DataFrame with the documented columns."""
+    where = _sql_filters(conn, q)
+    rows = load_window(conn, q.since, q.until, version, where=where)
+    cls = _classifications(conn, q, version, where)
+    accounts = load_accounts(conn, {(r.post["platform"], r.post["account_id"]) for r in rows})
+    records = []
+    for r in rows:
+        rec = _row(
+            r,
+            cls.get(r.key),
+            accounts.get((r.post["platform"], r.post["account_id"])) or {},
+            version,
+        )
+        if _keep(rec, q):
+            records.append(rec)
+    return typed_frame(records)
+
+
+def typed_frame(records: Sequence[dict[str, Any]] | Any) -> Any:
+    """A DataFrame of ``records`` (or a frame) with exactly the documented columns and types."""
+    import pandas as pd
+
+    frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
+    frame = frame.reindex(columns=list(COLUMN_NAMES))
+    for name, kind, _ in COLUMNS:
+        col = frame[name]
+        if kind == "time":
+            col = pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
+        elif kind == "int":
+            col = pd.to_numeric(col).astype("Int64")
+        elif kind == "float":
+            col = pd.to_numeric(col).astype("Float64")
+        elif kind == "bool":
+            col = col.map(_as_bool, na_action="ignore").astype("boolean")
+        else:
+            col = col.astype("string")
+            if name in NEVER_NULL:
+                col = col.fillna("")
+        frame[name] = col
+    return frame.reset_index(drop=True)
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def write_pull(frame: Any, path: Path, fmt: str, *, bom: bool = False) -> Path:
+    """Write a pull in ``fmt`` (csv, parquet, xlsx, jsonl); times stay UTC."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        frame.to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8")
+    elif fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    elif fmt == "jsonl":
+        frame.to_json(
+            path,
+            orient="records",
+            lines=True,
+            force_ascii=False,
+            date_format="iso",
+            date_unit="us",
+            double_precision=15,
+        )
+    else:
+        out = frame.copy()
+        for name, kind, _ in COLUMNS:
+            if kind == "time":  # Excel has no time zones: naive UTC
+                out[name] = out[name].dt.tz_localize(None)
+            elif kind == "str":
+                out[name] = out[name].str.replace(_ILLEGAL_XLSX, "", regex=True)
+        out.to_excel(path, index=False, sheet_name="posts", engine="openpyxl")
+    return path
+
+
+def read_pull(path: Path, fmt: str | None = None) -> Any:
+    """Read a pull file back into a DataFrame with the documented types."""
+    import pandas as pd
+
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    strings = {name: "string" for name, kind, _ in COLUMNS if kind == "str"}
+    if fmt == "csv":
+        frame = pd.read_csv(
+            path, encoding="utf-8-sig", dtype=strings, keep_default_na=False, na_values=[""]
+        )
+    elif fmt == "parquet":
+        frame = pd.read_parquet(path)
+    elif fmt == "jsonl":
+        frame = pd.read_json(path, lines=True, dtype=False)
+    elif fmt == "xlsx":
+        frame = pd.read_excel(path, sheet_name="posts", dtype=strings, engine="openpyxl")
+    else:
+        raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    return typed_frame(frame)

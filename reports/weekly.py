@@ -1,0 +1,231 @@
+"""The weekly report's figures for one ISO week (Monday to Sunday, UTC).
+
+:func:`weekly_figures` returns a JSON-ready dict; :mod:`reports.weekly_pdf` lays it out
+as a PDF. Narrative totals come from the rollups, like the daily report's; the rest
+from the week's posts with their latest snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from narrmon.errors import InputError
+from reports.daily import TOP_ACCOUNTS, amplification, excerpt
+from reports.data import (
+    ALL,
+    DEFINITIONS,
+    LABELS,
+    PostRow,
+    account_name,
+    day_range,
+    day_start,
+    load_accounts,
+    load_window,
+)
+from reports.gaps import deferred_sources, missing_ids, unknown_views
+from reports.rollups import Totals, label_day_totals, span_totals
+
+TOP_POSTS = 15
+TOP_LINKS = 6
+NETWORK_EDGES = 24
+CHANGE_FIELDS = ("posts", "accounts", "views", "engagement", "potential_reach")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(text: str) -> tuple[date, date]:
+    """``2026-W47`` -> (Monday, Sunday) of that ISO week."""
+    found = _WEEK.match(text.strip())
+    if not found:
+        raise InputError(f"not an ISO week: {text!r} (use YYYY-Www, e.g. 2026-W47)")
+    try:
+        monday = date.fromisocalendar(int(found.group(1)), int(found.group(2)), 1)
+    except ValueError as exc:
+        raise InputError(f"not an ISO week: {text!r} ({exc})") from None
+    return monday, monday + timedelta(days=6)
+
+
+def iso_week(day: date) -> str:
+    """The ISO week of ``day`` as ``YYYY-Www``."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _summary(conn: Connection, version: str, monday: date, sunday: date) -> list[dict[str, Any]]:
+    now = span_totals(conn, version, monday, sunday)
+    before = span_totals(conn, version, monday - timedelta(days=7), monday - timedelta(days=1))
+    out = []
+    for label in (*LABELS, ALL):
+        cur, prev = now.get(label, Totals()), before.get(label, Totals())
+        row: dict[str, Any] = {"label": label, **cur.as_dict()}
+        row["previous_week"] = {f: getattr(prev, f) for f in CHANGE_FIELDS}
+        row["change"] = {f: getattr(cur, f) - getattr(prev, f) for f in CHANGE_FIELDS}
+        row["change_pct"] = {
+            f: round(100.0 * (getattr(cur, f) - getattr(prev, f)) / getattr(prev, f), 1)
+            if getattr(prev, f)
+            else None
+            for f in CHANGE_FIELDS
+        }
+        out.append(row)
+    return out
+
+
+def _daily(conn: Connection, version: str, monday: date, sunday: date) -> dict[str, Any]:
+    days = day_range(monday, sunday)
+    totals = label_day_totals(conn, version, monday, sunday)
+    series = {
+        label: {
+            "posts": [totals.get((d, label), Totals()).posts for d in days],
+            "views": [totals.get((d, label), Totals()).views for d in days],
+        }
+        for label in (*LABELS, ALL)
+    }
+    return {"days": [d.isoformat() for d in days], "series": series}
+
+
+def _top_channels(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
+    per: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (r.post["platform"], r.post["account_id"])
+        acc = per.setdefault(key, {"posts": 0, "narrative": 0, "views": 0, "labels": Counter()})
+        acc["posts"] += 1
+        acc["views"] += r.views or 0
+        if r.labels:
+            acc["narrative"] += 1
+        acc["labels"].update(label for label in r.labels if label in LABELS)
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1]["narrative"], -kv[1]["views"], kv[0]))
+    return [
+        {
+            "platform": key[0],
+            "account_id": key[1],
+            "account": account_name(accounts.get(key), *key),
+            "followers": (accounts.get(key) or {}).get("followers"),
+            "posts": acc["posts"],
+            "narrative_posts_total": acc["narrative"],
+            "narrative_posts": {
+                label: acc["labels"][label] for label in LABELS if acc["labels"][label]
+            },
+            "views": acc["views"],
+        }
+        for key, acc in ranked[:TOP_ACCOUNTS]
+        if acc["narrative"] or acc["views"]
+    ]
+
+
+def _splits(rows: list[PostRow]) -> dict[str, dict[str, list[int]]]:
+    out: dict[str, dict[str, list[int]]] = {"platform": {}, "script": {}, "language": {}}
+    for r in rows:
+        for split, value in (
+            ("platform", r.post["platform"]),
+            ("script", r.post["script"] or "unknown"),
+            ("language", r.post["lang"] or "unknown"),
+        ):
+            cell = out[split].setdefault(value, [0, 0])
+            cell[0] += 1
+            cell[1] += 1 if r.labels else 0
+    return {k: dict(sorted(v.items(), key=lambda kv: -kv[1][0])) for k, v in out.items()}
+
+
+def _top_links(rows: list[PostRow]) -> list[dict[str, Any]]:
+    per: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"posts": 0, "accounts": set(), "views": 0}
+    )
+    for r in rows:
+        for link in set(orjson.loads(r.post["links"]) if r.post["links"] else []):
+            cell = per[link]
+            cell["posts"] += 1
+            cell["accounts"].add((r.post["platform"], r.post["account_id"]))
+            cell["views"] += r.views or 0
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1]["posts"], -kv[1]["views"], kv[0]))
+    return [
+        {"link": link, "posts": c["posts"], "accounts": len(c["accounts"]), "views": c["views"]}
+        for link, c in ranked[:TOP_LINKS]
+    ]
+
+
+def _top_posts(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
+    ranked = sorted(
+        rows, key=lambda r: (-(r.views if r.views is not None else -1), r.post["post_id"])
+    )
+    out = []
+    for r in ranked[:TOP_POSTS]:
+        key = (r.post["platform"], r.post["account_id"])
+        out.append(
+            {
+                "platform": key[0],
+                "post_id": r.post["post_id"],
+                "account": account_name(accounts.get(key), *key),
+                "created_at": r.post["created_at"].isoformat(),
+                "url": r.post["url"],
+                "views": r.views,
+                "engagement": r.engagement,
+                "labels": [label for label in LABELS if label in r.labels],
+                "excerpt": excerpt(r.post["text"], 400),
+            }
+        )
+    return out
+
+
+def model_card(models_dir: str | Path, version: str) -> dict[str, Any] | None:
+    """``models/<version>/model.json`` if present (its evaluation figures), else None."""
+    if not version:
+        return None
+    path = Path(models_dir) / version / "model.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def weekly_figures(
+    conn: Connection, version: str, week: str, now: datetime, models_dir: str | Path
+) -> dict[str, Any]:
+    """Every figure of the weekly report for ISO ``week``, JSON-ready."""
+    monday, sunday = parse_week(week)
+    start, end = day_start(monday), day_start(sunday) + timedelta(days=1)
+    rows = load_window(conn, start, end, version)
+    accounts = load_accounts(conn, {(r.post["platform"], r.post["account_id"]) for r in rows})
+    snaps = [r.snapshot_at for r in rows if r.snapshot_at is not None]
+    edges = amplification(conn, rows)
+    sources = Counter((r.post["platform"], r.post["source"]) for r in rows)
+    return {
+        "report": "weekly",
+        "week": week,
+        "period": {"from": monday.isoformat(), "to": sunday.isoformat()},
+        "data_window": {"from": start.isoformat(), "to": end.isoformat(), "timezone": "UTC"},
+        "snapshot": {
+            "earliest": min(snaps).isoformat() if snaps else None,
+            "latest": max(snaps).isoformat() if snaps else None,
+            "posts_with_snapshot": len(snaps),
+            "posts": len(rows),
+        },
+        "generated_at": now.isoformat(),
+        "model_version": version or None,
+        "model": model_card(models_dir, version),
+        "definitions": DEFINITIONS,
+        "summary": _summary(conn, version, monday, sunday),
+        "daily": _daily(conn, version, monday, sunday),
+        "top_channels": _top_channels(rows, accounts),
+        "splits": _splits(rows),
+        "network": edges[:NETWORK_EDGES],
+        "top_links": _top_links(rows),
+        "top_posts": _top_posts(rows, accounts),
+        "sources": [
+            {"platform": p, "source": s, "posts": n} for (p, s), n in sorted(sources.items())
+        ],
+        "gaps": {
+            "deferred_sources": deferred_sources(conn, start),
+            "missing_message_ids": missing_ids(conn, rows, start),
+            "posts_without_views": unknown_views(rows),
+        },
+    }

@@ -1,0 +1,158 @@
+"""Spike alerts: the rule, the posts behind a spike, and e-mail to a local SMTP server."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from narrmon.cli import app
+from narrmon.config import AlertsConfig, Config, SmtpConfig
+from narrmon.errors import ConfigError
+from narrmon.pipeline import report
+from narrmon.records import Account, MetricSnapshot, Post
+from narrmon.store import Store
+from tests.report_store import add_labels
+
+DAY = datetime(2026, 11, 20, tzinfo=UTC)
+HISTORY = 14  # days of one kosovo_precedent post each before the spike day
+
+
+def _spiky(store: Store, on_day: int = 6) -> Store:
+    """One labelled post (10 views) a day for 14 days, then ``on_day`` posts on 11-20."""
+    posts, snaps, labels = [], [], {}
+    for d in range(HISTORY, -1, -1):
+        day = DAY - timedelta(days=d)
+        for i in range(on_day if d == 0 else 1):
+            pid = f"500/{(HISTORY - d) * 10 + i + 1}"
+            when = day + timedelta(hours=8 + i)
+            posts.append(
+                Post("telegram", pid, "500", when, text=f"Kosovo je presedan {i}", source="t")
+            )
+            snaps.append(
+                MetricSnapshot("telegram", pid, when + timedelta(hours=1), views=10 * (i + 1))
+            )
+            labels[("telegram", pid)] = {"kosovo_precedent": 0.9}
+    account = Account("telegram", "500", "spike_kanal", "Spike", 100)
+    store.write_batch(accounts=[account], posts=posts, snapshots=snaps, source="t")
+    add_labels(store, "m1", labels, DAY, posts=posts)
+    return store
+
+
+def test_spike_found_with_the_posts_behind_it(store: Store) -> None:
+    result = report.alerts(Config(), _spiky(store), "2026-11-20")
+    spikes = {(s.label, s.metric): s for s in result.spikes}
+    assert set(spikes) == {("kosovo_precedent", "posts"), ("kosovo_precedent", "views")}
+    posts = spikes[("kosovo_precedent", "posts")]
+    # history: 14 days of 1 post: mean 1, std 0 -> 6 posts are above 1 + 3 x 0
+    assert (posts.value, posts.mean, posts.std, posts.threshold, posts.history_days) == (
+        6, 1.0, 0.0, 1.0, 14
+    )  # fmt: skip
+    views = spikes[("kosovo_precedent", "views")]
+    assert views.value == 10 + 20 + 30 + 40 + 50 + 60 and views.mean == 10.0
+    assert [p["views"] for p in posts.posts] == [60, 50, 40, 30, 20, 10]
+    assert posts.posts[0]["account"] == "spike_kanal"
+
+
+def test_no_spike_below_the_floor_or_within_k(store: Store) -> None:
+    _spiky(store, on_day=3)
+    floor = Config(alerts=AlertsConfig(min_count=5))
+    assert report.alerts(floor, store, "2026-11-20").spikes == []
+    loose = Config(alerts=AlertsConfig(min_count=1, k=3))
+    assert [s.metric for s in report.alerts(loose, store, "2026-11-20").spikes] == [
+        "posts",
+        "views",
+    ]
+    assert report.alerts(loose, store, "2026-11-19").spikes == []  # an ordinary day
+
+
+class _SMTPServer:
+    """A minimal local SMTP server: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.messages: list[dict] = []
+        self.auth: list[str] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn, conn.makefile("rb") as rf:
+            send = lambda line: conn.sendall(line.encode() + b"\r\n")  # noqa: E731
+            send("220 localhost test SMTP")
+            msg: dict = {"rcpt": []}
+            while True:
+                line = rf.readline().decode().rstrip("\r\n")
+                verb = line.split(" ")[0].upper()
+                if verb in ("EHLO", "HELO"):
+                    conn.sendall(b"250-localhost\r\n250 AUTH PLAIN\r\n")
+                elif verb == "AUTH":
+                    self.auth.append(base64.b64decode(line.split()[2]).decode())
+                    send("235 ok")
+                elif verb == "MAIL":
+                    msg["from"] = line
+                    send("250 ok")
+                elif verb == "RCPT":
+                    msg["rcpt"].append(line)
+                    send("250 ok")
+                elif verb == "DATA":
+                    send("354 go on")
+                    body = []
+                    while (chunk := rf.readline()) not in (b".\r\n", b""):
+                        body.append(chunk)
+                    msg["data"] = b"".join(body).decode("utf-8")
+                    self.messages.append(msg)
+                    send("250 queued")
+                elif verb == "QUIT":
+                    send("221 bye")
+                    return
+                else:
+                    send("250 ok")
+
+    def close(self) -> None:
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def test_alert_email_goes_to_a_local_smtp_server(store: Store, monkeypatch) -> None:
+    server = _SMTPServer()
+    monkeypatch.setenv("NARRMON_SMTP_PASSWORD", "s3cret-test")
+    smtp = SmtpConfig(
+        host="127.0.0.1",
+        port=server.port,
+        user="alerts",
+        sender="narrmon@example.org",
+        to=["analyst@example.org", "desk@example.org"],
+        starttls=False,
+    )
+    result = report.alerts(Config(smtp=smtp), _spiky(store), "2026-11-20", send=True)
+    server.close()
+    assert result.emailed_to == 2
+    [msg] = server.messages
+    assert len(msg["rcpt"]) == 2 and server.auth == ["\0alerts\0s3cret-test"]
+    assert "Subject: narrmon: 2 narrative spike(s) on 2026-11-20" in msg["data"]
+    assert "kosovo_precedent: posts 6 > 1.0" in msg["data"]
+    assert "s3cret" not in msg["data"]
+
+
+def test_email_needs_the_password_in_the_environment(sqlite_store: Store, monkeypatch) -> None:
+    monkeypatch.delenv("NARRMON_SMTP_PASSWORD", raising=False)
+    smtp = SmtpConfig(host="127.0.0.1", port=9, user="u", sender="a@b.c", to=["d@e.f"])
+    with pytest.raises(ConfigError, match="NARRMON_SMTP_PASSWORD"):
+        report.alerts(Config(smtp=smtp), _spiky(sqlite_store), "2026-11-20", send=True)
+
+
+def test_cli_alerts_lists_spikes(sqlite_store: Store) -> None:
+    _spiky(sqlite_store)
+    result = CliRunner().invoke(app, ["alerts", "--date", "2026-11-20", "--db", sqlite_store.url])
+    assert result.exit_code == 0, result.output
+    assert "2026-11-20 kosovo_precedent: posts 6 > 1.0" in result.output
+    assert "spike_kanal (telegram) views 60" in result.output
