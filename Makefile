@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 SYSDEPS := poppler-utils chromium  # pdftotext/pdftoppm and headless Chromium for report tests
 
-.PHONY: demo test lint format bench airflow clean sysdeps
+.PHONY: demo test lint format bench airflow airflow-stop clean sysdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+airflow: $(STAMP)
+	scripts/airflow.sh up
+
+airflow-stop:
+	scripts/airflow.sh down
 
 clean:
 	rm -rf $(VENV) data/narrmon.db* out

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import smtplib
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -137,8 +139,13 @@ def alert_text(day: date, spikes: list[Spike], version: str) -> str:
     return "\n".join(lines)
 
 
-def send_email(smtp: SmtpConfig, subject: str, body: str) -> int:
-    """Send ``body`` to ``smtp.to``; returns recipients accepted. Password from the env."""
+def send_email(
+    smtp: SmtpConfig, subject: str, body: str, *, attachments: Sequence[Path] = ()
+) -> int:
+    """Send ``body`` (and files) to ``smtp.to``; returns recipients accepted.
+
+    The password comes from the environment only.
+    """
     if not smtp.enabled:
         raise ConfigError("e-mail alerts need smtp.host, smtp.sender and smtp.to in the config")
     msg = EmailMessage()
@@ -146,6 +153,11 @@ def send_email(smtp: SmtpConfig, subject: str, body: str) -> int:
     msg["From"] = smtp.sender
     msg["To"] = ", ".join(smtp.to)
     msg.set_content(body)
+    for path in attachments:
+        kind = "pdf" if path.suffix.lower() == ".pdf" else "octet-stream"
+        msg.add_attachment(
+            path.read_bytes(), maintype="application", subtype=kind, filename=path.name
+        )
     password = require_env(SMTP_PASSWORD_ENV, "the SMTP password") if smtp.user else None
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT) as client:

@@ -68,3 +68,16 @@ def pg_store() -> Iterator[Store]:
 def store(request: pytest.FixtureRequest) -> Store:
     """A fresh, migrated store on each backend."""
     return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "pg_store")
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory):
+    """The real model, trained once per session on the seed corpus (training split).
+
+    Returns ``(models_dir, TrainResult)``; tests must not change that folder.
+    """
+    from narrmon.config import Config
+    from narrmon.pipeline.classify import train
+
+    models_dir = tmp_path_factory.mktemp("models")
+    return models_dir, train(Config(models_dir=str(models_dir)), None)

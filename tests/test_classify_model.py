@@ -24,14 +24,6 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainResult]:
-    """The real model, trained once on the seed corpus (training split)."""
-    models_dir = tmp_path_factory.mktemp("models")
-    result = train(Config(models_dir=str(models_dir)), None)
-    return models_dir, result
-
-
-@pytest.fixture(scope="module")
 def model(trained: tuple[Path, TrainResult]) -> NarrativeModel:
     return registry.load(trained[0])
 

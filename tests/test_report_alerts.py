@@ -156,3 +156,24 @@ def test_cli_alerts_lists_spikes(sqlite_store: Store) -> None:
     assert result.exit_code == 0, result.output
     assert "2026-11-20 kosovo_precedent: posts 6 > 1.0" in result.output
     assert "spike_kanal (telegram) views 60" in result.output
+
+
+def test_weekly_pdf_goes_out_as_an_attachment(tmp_path, monkeypatch) -> None:
+    from reports.alerts import send_email
+
+    pdf = tmp_path / "narrmon-weekly-2026-W47.pdf"
+    pdf.write_bytes(b"%PDF-1.4 test body")
+    server = _SMTPServer()
+    smtp = SmtpConfig(
+        host="127.0.0.1",
+        port=server.port,
+        sender="n@example.org",
+        to=["a@example.org"],
+        starttls=False,
+    )
+    sent = send_email(smtp, "narrmon weekly report 2026-W47", "attached", attachments=[pdf])
+    server.close()
+    assert sent == 1
+    [msg] = server.messages
+    assert 'filename="narrmon-weekly-2026-W47.pdf"' in msg["data"]
+    assert base64.b64encode(b"%PDF-1.4 test body").decode() in msg["data"].replace("\r\n", "")

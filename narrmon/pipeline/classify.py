@@ -106,8 +106,9 @@ def train(
     *,
     seed_path: Path = SEED_PATH,
     params: ModelParams | None = None,
+    activate: bool = True,
 ) -> TrainResult:
-    """Train on the seed corpus and analyst labels; save the model as the active version."""
+    """Train on the seed corpus and analyst labels; save the model (active unless told)."""
     started = time.perf_counter()
     posts, n_analyst, problems = training_posts(store, data_files, seed_path)
     train_set = [p for p in posts.values() if p.split != SPLIT_TEST]
@@ -134,7 +135,7 @@ def train(
             "metrics": {"cross_validated": cv_metrics, "held_out": held_out},
         }
     )
-    folder = registry.save(model, config.models_dir)
+    folder = registry.save(model, config.models_dir, activate=activate)
     return TrainResult(
         version=folder.name,
         path=str(folder),
@@ -145,6 +146,53 @@ def train(
         seconds=round(time.perf_counter() - started, 2),
         problems=problems,
     )
+
+
+@dataclass
+class RetrainResult:
+    """A retrained model, compared label by label with the active one on the held-out split."""
+
+    trained: TrainResult
+    previous: str | None
+    promoted: bool
+    f1_new: dict[str, float]
+    f1_previous: dict[str, float]
+    dropped: list[str]  # labels whose held-out F1 would drop
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["trained"] = self.trained.as_dict()
+        return data
+
+
+def retrain(
+    config: Config,
+    store: Store | None,
+    data_files: Sequence[Path | str] = (),
+    *,
+    seed_path: Path = SEED_PATH,
+) -> RetrainResult:
+    """Train a new version with analyst labels; make it active only if no label's F1 drops.
+
+    Both models are measured on the same held-out split (the seed's test split, with
+    analyst corrections applied), so the comparison is like for like.
+    """
+    previous = registry.active_version(config.models_dir)
+    trained = train(config, store, data_files, seed_path=seed_path, activate=previous is None)
+    held_out = trained.metrics.get("held_out") or {}
+    f1_new = {label: held_out["per_label"][label]["f1"] for label in LABELS} if held_out else {}
+    f1_old: dict[str, float] = {}
+    if previous is not None and held_out:
+        posts, _, _ = training_posts(store, data_files, seed_path)
+        test_set = [p for p in posts.values() if p.split == SPLIT_TEST]
+        old = registry.load(config.models_dir, previous)
+        result = evaluate_model(old, [p.text for p in test_set], [p.labels for p in test_set])
+        f1_old = {label: result["per_label"][label]["f1"] for label in LABELS}
+    dropped = [label for label in f1_old if f1_new.get(label, 0.0) < f1_old[label]]
+    promoted = previous is None or (bool(f1_new) and not dropped)
+    if promoted and previous is not None:
+        registry.set_active(config.models_dir, trained.version)
+    return RetrainResult(trained, previous, promoted, f1_new, f1_old, dropped)
 
 
 def active_model(config: Config) -> NarrativeModel:

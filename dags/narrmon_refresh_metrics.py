@@ -1,0 +1,47 @@
+"""
+### narrmon_refresh_metrics
+
+Every 6 hours: re-reads the reach (views, forwards, replies, reactions; likes, reposts,
+quotes, impressions) of posts younger than the configured horizon and appends metric
+snapshots, so each post's growth is kept. Posts that vanished are marked deleted with
+the time they were first found missing. A platform whose Connection is not set is
+skipped with a note.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+
+from narrmon.orchestration import DEFAULT_ARGS, TELEGRAM_POOL, X_POOL
+
+
+@dag(
+    schedule="0 */6 * * *",
+    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["narrmon", "collect", "reach"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+)
+def narrmon_refresh_metrics() -> None:
+    """Append fresh metric snapshots for recent posts."""
+
+    @task(pool=TELEGRAM_POOL)
+    def refresh_telegram() -> dict:
+        from narrmon.orchestration import refresh_platform
+
+        return refresh_platform("telegram")
+
+    @task(pool=X_POOL)
+    def refresh_x() -> dict:
+        from narrmon.orchestration import refresh_platform
+
+        return refresh_platform("x")
+
+    refresh_telegram()
+    refresh_x()
+
+
+narrmon_refresh_metrics()
