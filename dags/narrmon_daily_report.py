@@ -5,14 +5,15 @@ Daily, for the UTC day of the run's data interval: brings the rollups up to date
 the daily report (HTML, CSV, JSON) under `reports.out_dir/daily/`, and lists the
 narrative spikes of that day (e-mailed when `smtp` is configured). Catchup is on, so a
 backfill (`airflow backfill create --dag-id narrmon_daily_report --from-date … --to-date …`)
-writes the reports of past days. Rerunning a day rewrites the same files with the same
-figures.
+writes the reports of past days. A manual run reports on the day given in its `day`
+param (`--conf '{"day": "2026-11-20"}'`), else on the day before it was triggered.
+Rerunning a day rewrites the same files with the same figures.
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from narrmon.orchestration import DEFAULT_ARGS
@@ -26,6 +27,14 @@ from narrmon.orchestration import DEFAULT_ARGS
     tags=["narrmon", "report"],
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="UTC day to report on (YYYY-MM-DD); empty: the data interval's day.",
+        )
+    },
 )
 def narrmon_daily_report() -> None:
     """Rollups, daily report and alerts for the data interval's day."""
@@ -34,7 +43,13 @@ def narrmon_daily_report() -> None:
     def daily() -> dict:
         from narrmon.orchestration import daily_run, report_day
 
-        return daily_run(report_day(get_current_context()["data_interval_start"]))
+        context = get_current_context()
+        day = report_day(
+            context.get("data_interval_start"),
+            context["params"]["day"],
+            context["dag_run"].run_after,
+        )
+        return daily_run(day)
 
     daily()
 

@@ -51,10 +51,9 @@ class RefreshConfig:
 
 @dataclass
 class ReportsConfig:
-    """Where reports go and how they show time."""
+    """Where reports go. Reports show UTC times and days, as the store keeps them."""
 
     out_dir: str = "out/reports"
-    timezone: str = "Europe/Belgrade"
 
 
 @dataclass

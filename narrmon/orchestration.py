@@ -136,11 +136,25 @@ def refresh_platform(platform: str) -> dict[str, Any]:
     return report.as_dict()
 
 
-def report_day(interval_start: datetime) -> date:
-    """The day a daily run reports on: the UTC day its data interval starts."""
+def report_day(
+    interval_start: datetime | None, chosen: str | None = None, run_after: datetime | None = None
+) -> date:
+    """The UTC day a daily run reports on.
+
+    ``chosen`` (a manual run's ``day`` param) wins; else the day the data interval
+    starts; a manual run without an interval reports on the day before it ran.
+    """
     from datetime import UTC
 
-    return interval_start.astimezone(UTC).date()
+    if chosen:
+        from narrmon.pipeline.report import parse_day
+
+        return parse_day(chosen)
+    if interval_start is not None:
+        return interval_start.astimezone(UTC).date()
+    if run_after is None:
+        raise ValueError("a daily run needs a data interval, a run date or a day param")
+    return (run_after.astimezone(UTC) - timedelta(days=1)).date()
 
 
 def previous_iso_week(run_date: datetime) -> str:

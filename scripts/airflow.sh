@@ -3,6 +3,7 @@
 #   scripts/airflow.sh up     migrate, create pools, start in the background (port 8080)
 #   scripts/airflow.sh down   stop it (SIGTERM to the whole process group)
 #   scripts/airflow.sh status
+#   scripts/airflow.sh airflow ARGS…   run the airflow CLI against this instance
 # AIRFLOW_HOME is ./airflow_home (git-ignored); metadata in SQLite; parallelism 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,11 +13,12 @@ export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db}"
-export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="${AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION:-False}"
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="${AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION:-True}"
 export NARRMON_DB_URL="${NARRMON_DB_URL:-sqlite:///$ROOT/data/narrmon.db}"
 export NARRMON_CONFIG="${NARRMON_CONFIG:-$ROOT/narrmon.yaml}"
 PIDFILE="$AIRFLOW_HOME/standalone.pid"
 LOG="$AIRFLOW_HOME/standalone.log"
+export PATH="$ROOT/.venv/bin:$PATH"  # standalone starts its parts as `airflow …`
 AIRFLOW="$ROOT/.venv/bin/airflow"
 
 up() {
@@ -55,6 +57,7 @@ down() {
 case "${1:-up}" in
   up) up ;;
   down) down ;;
+  airflow) shift; exec "$AIRFLOW" "$@" ;;
   status) [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && echo running || echo stopped ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|airflow ARGS..." >&2; exit 2 ;;
 esac

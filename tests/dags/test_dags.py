@@ -183,6 +183,10 @@ def test_collect_classify_and_daily_report_end_to_end(run_dagbag, dag_env, caplo
     assert any(n.endswith(".html") for n in names) and any(n.endswith(".json") for n in names)
     figures = json.loads(next(p for p in daily if p.suffix == ".json").read_text("utf-8"))
     assert "2026-11-20" in json.dumps(figures)
+    # A manual run names its day in the params.
+    run = _run(run_dagbag, "narrmon_daily_report", run_conf={"day": "2026-11-19"})
+    assert _xcom(run, "daily")["date"] == "2026-11-19"
+    daily = sorted(p for p in (tmp_path / "reports" / "daily").rglob("*") if "11-20" in p.name)
 
     before = _snapshot(store)
     files_before = {p: p.read_bytes() for p in daily if p.is_file() and p.suffix == ".csv"}
