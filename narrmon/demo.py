@@ -47,15 +47,33 @@ def run_demo(out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR) -> d
         )
     summary["classify"] = _classify_step(out, store, console)
     summary["reports"] = _report_step(out, store, console)
-    from narrmon.cli.store_cmds import print_stats
     from narrmon.store.queries import stats
 
     data = stats(store)
     summary["stats"] = data
-    print_stats(data)
-    console.print(f"\n[bold]Results[/]: the store is {db_path}")
-    console.print(f"  look inside: narrmon stats --db sqlite:///{db_path}")
+    platforms = ", ".join(f"{n} {p}" for p, n in sorted(data["posts_by_platform"].items()))
+    console.print(
+        f"  store holds {data['posts']} posts ({platforms}) from {data['accounts']} accounts, "
+        f"{data['snapshots']} metric snapshots, {data['quarantined']} quarantined"
+    )
+    _print_results(out, db_path, summary["reports"], console)
     return summary
+
+
+def _print_results(out: Path, db_path: Path, reports: dict, console: Console) -> None:
+    daily = sorted(reports["daily"].values())
+    console.print("\n[bold]Results[/] (all under " + str(out) + "):")
+    console.print(f"  store            {db_path}")
+    console.print(f"  model            {out / 'models'}")
+    if daily:
+        console.print(f"  daily reports    {Path(daily[0]).parent}/  (open {daily[-1]})")
+    for week, path in sorted(reports["weekly"].items()):
+        console.print(f"  weekly PDF {week} {path}")
+    console.print(f"  explore          narrmon stats --db sqlite:///{db_path}")
+    console.print(
+        f"                   narrmon pull --since 2026-11-16 --until 2026-11-22 "
+        f"--format xlsx --out w47.xlsx --db sqlite:///{db_path}"
+    )
 
 
 def _report_step(out: Path, store: Store, console: Console) -> dict:

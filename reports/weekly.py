@@ -34,6 +34,7 @@ from reports.gaps import deferred_sources, missing_ids, unknown_views
 from reports.rollups import Totals, label_day_totals, span_totals
 
 TOP_POSTS = 15
+TOP_PER_LABEL = 3  # most viewed posts shown for each narrative
 TOP_LINKS = 6
 NETWORK_EDGES = 24
 CHANGE_FIELDS = ("posts", "accounts", "views", "engagement", "potential_reach")
@@ -150,27 +151,39 @@ def _top_links(rows: list[PostRow]) -> list[dict[str, Any]]:
     ]
 
 
-def _top_posts(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
-    ranked = sorted(
+def _ranked(rows: list[PostRow]) -> list[PostRow]:
+    """Posts by views, most first (unknown views last), ties by post id."""
+    return sorted(
         rows, key=lambda r: (-(r.views if r.views is not None else -1), r.post["post_id"])
     )
-    out = []
-    for r in ranked[:TOP_POSTS]:
-        key = (r.post["platform"], r.post["account_id"])
-        out.append(
-            {
-                "platform": key[0],
-                "post_id": r.post["post_id"],
-                "account": account_name(accounts.get(key), *key),
-                "created_at": r.post["created_at"].isoformat(),
-                "url": r.post["url"],
-                "views": r.views,
-                "engagement": r.engagement,
-                "labels": [label for label in LABELS if label in r.labels],
-                "excerpt": excerpt(r.post["text"], 400),
-            }
-        )
-    return out
+
+
+def _post_entry(r: PostRow, accounts: dict) -> dict[str, Any]:
+    key = (r.post["platform"], r.post["account_id"])
+    return {
+        "platform": key[0],
+        "post_id": r.post["post_id"],
+        "account": account_name(accounts.get(key), *key),
+        "created_at": r.post["created_at"].isoformat(),
+        "url": r.post["url"],
+        "views": r.views,
+        "engagement": r.engagement,
+        "labels": [label for label in LABELS if label in r.labels],
+        "excerpt": excerpt(r.post["text"], 400),
+    }
+
+
+def _top_posts(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
+    return [_post_entry(r, accounts) for r in _ranked(rows)[:TOP_POSTS]]
+
+
+def _top_posts_by_label(rows: list[PostRow], accounts: dict) -> dict[str, list[dict[str, Any]]]:
+    """For each narrative, its most viewed posts of the week."""
+    ranked = _ranked(rows)
+    return {
+        label: [_post_entry(r, accounts) for r in ranked if label in r.labels][:TOP_PER_LABEL]
+        for label in LABELS
+    }
 
 
 def model_card(models_dir: str | Path, version: str) -> dict[str, Any] | None:
@@ -220,6 +233,7 @@ def weekly_figures(
         "network": edges[:NETWORK_EDGES],
         "top_links": _top_links(rows),
         "top_posts": _top_posts(rows, accounts),
+        "top_posts_by_label": _top_posts_by_label(rows, accounts),
         "sources": [
             {"platform": p, "source": s, "posts": n} for (p, s), n in sorted(sources.items())
         ],

@@ -269,9 +269,9 @@ def _charts(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
     return out
 
 
-def _top_posts(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+def _posts_table(posts: list[dict[str, Any]], s: dict[str, ParagraphStyle]) -> Any:
     data: list[list[Any]] = [["#", "post", "views", "narratives"]]
-    for i, p in enumerate(f["top_posts"], 1):
+    for i, p in enumerate(posts, 1):
         head = (
             f"<b>{para_text(p['account'])}</b> · {para_text(p['platform'])} · "
             f"{fmt_time(p['created_at'])}"
@@ -287,12 +287,21 @@ def _top_posts(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
                 ),
             ]
         )
-    return [
+    return _table(data, [8 * mm, CONTENT_W - 62 * mm, 20 * mm, 34 * mm], text_cols=2)
+
+
+def _top_posts(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    story: list[Any] = [
         PageBreak(),
         Paragraph(f"Top {len(f['top_posts'])} posts by views", s["h1"]),
-        _table(data, [8 * mm, CONTENT_W - 62 * mm, 20 * mm, 34 * mm], text_cols=2),
+        _posts_table(f["top_posts"], s),
         Paragraph(para_text("Views: " + f["definitions"]["views"] + "."), s["note"]),
+        Paragraph("Most viewed posts of each narrative", s["h1"]),
     ]
+    for label, posts in f.get("top_posts_by_label", {}).items():
+        story.append(Paragraph(f"{para_text(LABEL_NAMES[label])} ({label})", s["h2"]))
+        story.append(_posts_table(posts, s) if posts else Paragraph("No posts.", s["note"]))
+    return story
 
 
 def _model_section(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
