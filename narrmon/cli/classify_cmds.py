@@ -10,18 +10,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from narrmon.cli.common import DbOption, JsonOption, console, err_console, open_store
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console, open_store
 from narrmon.config import Config, load_config
 from narrmon.errors import InputError
 
 TOP_FEATURES = 10  # shown per label by `narrmon evaluate`
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="Configuration file (default: $NARRMON_CONFIG, else narrmon.yaml)."
-    ),
-]
 ModelsDirOption = Annotated[
     Path | None,
     typer.Option("--models-dir", help="Model registry folder (default: models_dir of the config)."),

@@ -8,16 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from narrmon.cli.common import DbOption, JsonOption, console, err_console, open_store
-
-ConfigOption = Annotated[
-    str | None,
-    typer.Option(
-        "--config",
-        help="Configuration file (default: $NARRMON_CONFIG, else ./narrmon.yaml).",
-        show_default=False,
-    ),
-]
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console, open_store
 
 telegram_app = typer.Typer(help="Telegram account set-up.", no_args_is_help=True)
 

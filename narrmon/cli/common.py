@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +18,14 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         help="Store URL (default: $NARRMON_DB_URL, else sqlite:///data/narrmon.db).",
+        show_default=False,
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Configuration file (default: $NARRMON_CONFIG, else ./narrmon.yaml).",
         show_default=False,
     ),
 ]

@@ -8,17 +8,9 @@ from typing import Annotated
 
 import typer
 
-from narrmon.cli.common import DbOption, JsonOption, console, open_store
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, open_store
 from narrmon.config import load_config
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="narrmon.yaml (default: $NARRMON_CONFIG, else ./narrmon.yaml).",
-        show_default=False,
-    ),
-]
 ModelOption = Annotated[
     str | None,
     typer.Option(
