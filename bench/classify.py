@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from classifiers.corpus import SEED_PATH, SPLIT_TEST, read_labelled  # noqa: E402
 from classifiers.langid import identify  # noqa: E402
 from classifiers.model import fit  # noqa: E402
-from classifiers.normalize import normalize_many  # noqa: E402
+from classifiers.normalize import feature_view_many  # noqa: E402
 
 DEFAULT_POSTS = 100_000
 LANGID_POSTS = 5_000
@@ -66,7 +66,7 @@ def run(n_posts: int, seed_path: Path) -> dict:
     words = sum(len(p.split()) for p in posts)
     model.scores(posts[:1000])  # warm-up, as a long-running classifier would be
     wall0 = time.perf_counter()
-    normalize_many(posts)
+    feature_view_many(posts)
     normalise_s = time.perf_counter() - wall0
     cpu1, wall1 = time.process_time(), time.perf_counter()
     model.scores(posts)

@@ -1,18 +1,22 @@
 """The narrative classifier: one scikit-learn Pipeline, per-label thresholds, explanations.
 
-:func:`build_pipeline` makes the whole model: the normalised text (see
-:mod:`classifiers.normalize`) goes to word (1-2) and character-within-word n-gram TF-IDF
-features, then to one logistic regression per label (one-vs-rest), whose probabilities
-are the scores. :func:`fit` trains it deterministically and tunes each label's threshold
-on out-of-fold predictions of the training data only (``cross_val_predict``), so the
-thresholds never see the held-out split. :class:`NarrativeModel` bundles the pipeline,
-the labels and the thresholds, and explains a prediction by the n-grams that pushed
-each predicted label up the most (coefficient x TF-IDF weight).
+:func:`build_pipeline` makes the whole model: the feature view of the text (see
+:func:`classifiers.normalize.feature_view`: normalised, with quotation-mark, question and
+negation cues) goes to word (1-2) and character-within-word n-gram TF-IDF features, then
+to :class:`NarrativeClassifier`: one logistic regression per label (one-vs-rest), whose
+probabilities are the scores, and for ``kosovo_precedent`` a second opinion averaged in:
+P(the post argues about the precedent) x P(it advances rather than rebuts the claim).
+:func:`fit` trains it deterministically and tunes each label's threshold on out-of-fold
+predictions of the training data only (:func:`out_of_fold`), so the thresholds never
+see the held-out split. :class:`NarrativeModel` bundles the pipeline, the labels and the
+thresholds, and explains a prediction by the n-grams that pushed each predicted label up
+the most (coefficient x TF-IDF weight).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,17 +24,17 @@ from typing import Any
 
 import numpy as np
 import orjson
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_fscore_support
-from sklearn.model_selection import KFold, cross_val_predict
-from sklearn.multiclass import OneVsRestClassifier
+from sklearn.model_selection import KFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from classifiers import LABELS
 from classifiers.features import CharNgramCounter, StemTokenizer, split_tokens
-from classifiers.normalize import normalize_many
+from classifiers.normalize import feature_view_many, normalize
 
 RANDOM_STATE = 20260101
 CV_FOLDS = 5
@@ -39,6 +43,13 @@ EXPLAIN_TOP = 6  # n-grams given per predicted label
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 DEFAULT_THRESHOLD = 0.5
 COUNTER = "counter_narrative"
+PRECEDENT = "kosovo_precedent"
+# Words of the precedent argument: a counter-narrative using them argues about the
+# precedent too, so it is a "topic" example for the precedent's second opinion.
+PRECEDENT_TERMS = re.compile(
+    r"\b(?:kosov|presedan|pristin|krim|donbas|donjeck|luhan|lugan|zaporo|herson|sevastop"
+    r"|referendum|samoopredel|samoopredjel|dvostruk|arsin)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class ModelParams:
     C: float = 10.0
     class_weight: str | None = "balanced"
     stem_length: int | None = None  # cut words to this many characters (None: whole words)
+    precedent_stance: bool = True  # average in P(topic) x P(stance) for kosovo_precedent
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,11 +74,89 @@ class ModelParams:
             "C": self.C,
             "class_weight": self.class_weight,
             "stem_length": self.stem_length,
+            "precedent_stance": self.precedent_stance,
         }
 
 
+class NarrativeClassifier(ClassifierMixin, BaseEstimator):
+    """One logistic regression per label, plus a topic x stance opinion on the precedent.
+
+    ``fit(X, Y)`` takes one 0/1 column per label and, as the last column, the "topic"
+    target (see :func:`targets`): the post argues about the precedent, for or against.
+    For the label ``stance_label`` the probability is the mean of its one-vs-rest
+    probability and P(topic) x P(label | topic), where the stance model is trained on the
+    topic posts alone, so it learns what tells relaying the claim from rebutting it.
+    ``stance_label=None`` gives plain one-vs-rest. ``predict_proba`` gives one column per
+    label (not the topic).
+    """
+
+    def __init__(
+        self,
+        C: float = 10.0,
+        class_weight: str | None = "balanced",
+        stance_label: int | None = None,
+    ) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.stance_label = stance_label
+
+    def _logistic(self) -> LogisticRegression:
+        return LogisticRegression(
+            C=self.C,
+            class_weight=self.class_weight,
+            solver="liblinear",
+            max_iter=2000,
+            random_state=RANDOM_STATE,
+        )
+
+    def fit(self, X: Any, Y: np.ndarray) -> NarrativeClassifier:
+        Y = np.asarray(Y)
+        labels, topic = Y[:, :-1], Y[:, -1]
+        self.estimators_ = [self._logistic().fit(X, labels[:, j]) for j in range(labels.shape[1])]
+        self.topic_ = self.stance_ = None
+        j = self.stance_label
+        rows = np.flatnonzero(topic == 1)
+        if j is not None and len(np.unique(labels[rows, j])) == 2:
+            self.topic_ = self._logistic().fit(X, topic)
+            self.stance_ = self._logistic().fit(X[rows], labels[rows, j])
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        scores = np.column_stack([est.predict_proba(X)[:, 1] for est in self.estimators_])
+        j = self.stance_label
+        if j is not None and self.topic_ is not None:
+            second = self.topic_.predict_proba(X)[:, 1] * self.stance_.predict_proba(X)[:, 1]
+            scores[:, j] = (scores[:, j] + second) / 2
+        return scores
+
+    def predict(self, X: Any) -> np.ndarray:
+        """0/1 per label at probability 0.5 (the model applies its tuned thresholds)."""
+        return (self.predict_proba(X) >= DEFAULT_THRESHOLD).astype(np.int8)
+
+    def coef_matrix(self) -> np.ndarray:
+        """Per label, the weights that explain it (the stance label: its mean of the three)."""
+        coef = np.vstack([est.coef_[0] for est in self.estimators_])
+        j = self.stance_label
+        if j is not None and self.topic_ is not None:
+            coef[j] = (2 * coef[j] + self.topic_.coef_[0] + self.stance_.coef_[0]) / 4
+        return coef
+
+
+def targets(texts: Sequence[str], label_sets: Sequence[Sequence[str]]) -> np.ndarray:
+    """The training targets of :class:`NarrativeClassifier`: labels, then the topic column.
+
+    Topic: the post carries ``kosovo_precedent``, or it is a ``counter_narrative`` that uses
+    the precedent's words (Kosovo, Crimea, Donbas, referendum, double standards …).
+    """
+    y = indicator(label_sets)
+    kp, cn = LABELS.index(PRECEDENT), LABELS.index(COUNTER)
+    mentions = np.array([bool(PRECEDENT_TERMS.search(normalize(t))) for t in texts], dtype=bool)
+    topic = (y[:, kp] == 1) | ((y[:, cn] == 1) & mentions)
+    return np.column_stack([y, topic.astype(np.int8)])
+
+
 def build_pipeline(params: ModelParams | None = None) -> Pipeline:
-    """The untrained classifier: normalise, word + char n-gram TF-IDF, one-vs-rest LR."""
+    """The untrained classifier: feature view, word + char n-gram TF-IDF, per-label LR."""
     p = params or ModelParams()
     words = TfidfVectorizer(
         tokenizer=StemTokenizer(p.stem_length) if p.stem_length else split_tokens,
@@ -83,18 +173,16 @@ def build_pipeline(params: ModelParams | None = None) -> Pipeline:
             ("tfidf", TfidfTransformer(sublinear_tf=True)),
         ]
     )
-    classifier = LogisticRegression(
+    classifier = NarrativeClassifier(
         C=p.C,
         class_weight=p.class_weight,
-        solver="liblinear",
-        max_iter=2000,
-        random_state=RANDOM_STATE,
+        stance_label=LABELS.index(PRECEDENT) if p.precedent_stance else None,
     )
     return Pipeline(
         [
-            ("normalize", FunctionTransformer(normalize_many)),
+            ("normalize", FunctionTransformer(feature_view_many)),
             ("features", FeatureUnion([("words", words), ("chars", chars)])),
-            ("classify", OneVsRestClassifier(classifier)),
+            ("classify", classifier),
         ]
     )
 
@@ -239,7 +327,7 @@ class NarrativeModel:
         if not texts:
             return np.zeros((0, len(self.labels))), []
         names = self.feature_names
-        estimators = self.pipeline.named_steps["classify"].estimators_
+        coef = self.pipeline.named_steps["classify"].coef_matrix()
         all_scores, out = [], []
         for start in range(0, len(texts), PREDICT_BATCH):
             features = self._features(texts[start : start + PREDICT_BATCH]).tocsr()
@@ -249,7 +337,7 @@ class NarrativeModel:
                 row = features.getrow(i)
                 explained: dict[str, list] = {}
                 for j in np.flatnonzero(row_decided):
-                    contrib = row.data * estimators[j].coef_[0, row.indices]
+                    contrib = row.data * coef[j, row.indices]
                     order = np.argsort(-contrib)[:top]
                     explained[self.labels[j]] = [
                         [str(names[row.indices[k]]), round(float(contrib[k]), 4)]
@@ -269,6 +357,18 @@ def feature_names(pipeline: Pipeline) -> np.ndarray:
     return np.concatenate([[f"w:{n}" for n in words], [f"c:{n}" for n in chars]])
 
 
+def out_of_fold(
+    texts: Sequence[str], y_fit: np.ndarray, params: ModelParams | None, folds: int
+) -> np.ndarray:
+    """Probabilities of each text from a model trained on the other folds (fixed seed)."""
+    splitter = KFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
+    oof = np.zeros((len(texts), y_fit.shape[1] - 1))
+    for train_rows, test_rows in splitter.split(texts):
+        pipeline = build_pipeline(params).fit([texts[i] for i in train_rows], y_fit[train_rows])
+        oof[test_rows] = pipeline.predict_proba([texts[i] for i in test_rows])
+    return oof
+
+
 def fit(
     texts: Sequence[str],
     label_sets: Sequence[Sequence[str]],
@@ -283,16 +383,16 @@ def fit(
     """
     texts = list(texts)
     y = indicator(label_sets)
+    y_fit = targets(texts, label_sets)
     for j, label in enumerate(LABELS):
         if y[:, j].sum() < folds:
             raise ValueError(f"too few examples of {label}: {int(y[:, j].sum())} (need {folds})")
-    splitter = KFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
-    oof = cross_val_predict(build_pipeline(params), texts, y, cv=splitter, method="predict_proba")
+    oof = out_of_fold(texts, y_fit, params, folds)
     thresholds = tune_thresholds(y, oof, LABELS)
     cv_metrics = metrics(y, decide(oof, LABELS, thresholds), LABELS)
     cv_metrics["n"] = len(texts)
     cv_metrics["folds"] = folds
-    pipeline = build_pipeline(params).fit(texts, y)
+    pipeline = build_pipeline(params).fit(texts, y_fit)
     model = NarrativeModel(pipeline=pipeline, labels=tuple(LABELS), thresholds=thresholds)
     model.meta["params"] = (params or ModelParams()).as_dict()
     return model, cv_metrics
@@ -315,8 +415,8 @@ def top_features(model: NarrativeModel, k: int = 10) -> dict[str, list[str]]:
     A channel name or a handle among them would mean leakage from the training data.
     """
     names = model.feature_names
-    estimators = model.pipeline.named_steps["classify"].estimators_
+    coef = model.pipeline.named_steps["classify"].coef_matrix()
     return {
-        label: [str(names[i]) for i in np.argsort(-est.coef_[0])[:k]]
-        for label, est in zip(model.labels, estimators, strict=True)
+        label: [str(names[i]) for i in np.argsort(-coef[j])[:k]]
+        for j, label in enumerate(model.labels)
     }

@@ -14,6 +14,12 @@ The stored text is never altered; :func:`normalize` returns a separate, lossy vi
    years (1900-2099) are kept because "1999" and "2008" carry meaning here.
 6. Emoji kept as tokens of their own; other punctuation becomes a space.
 
+:func:`feature_view` is what the model reads: the same view plus two rebuttal cues that
+plain tokens lose. Quotation marks become ``_q_`` and question marks ``_qm_`` (a rebuttal
+usually quotes the claim it rejects), and the two words after a negation (``nije``,
+``ne``, ``nema`` …) within the same clause are repeated with a ``neg_`` prefix, so that
+"Kosovo nije presedan" gives ``neg_presedan`` as well as ``presedan``.
+
 Property: a post, its transliteration into the other script with cyrtranslit, and its
 diacritic-free form normalise to the same string. Mixed words that contain ``q w x y``
 (letters Serbian Latin lacks, which cyrtranslit leaves Latin when going to Cyrillic) are
@@ -32,7 +38,15 @@ MASK_URL = "_url_"
 MASK_USER = "_user_"
 MASK_CHANNEL = "_chan_"
 MASK_NUMBER = "_num_"
-MASKS = (MASK_URL, MASK_USER, MASK_CHANNEL, MASK_NUMBER)
+MASK_QUOTE = "_q_"
+MASK_QUESTION = "_qm_"
+MASKS = (MASK_URL, MASK_USER, MASK_CHANNEL, MASK_NUMBER, MASK_QUOTE, MASK_QUESTION)
+NEGATION_PREFIX = "neg_"
+NEGATION_SCOPE = 2  # words after a negation that get a negated twin (chosen by CV)
+NEGATORS = frozenset(
+    "ne nije nisu nema nikad nikada niti nit nisam nismo nisi nece necu nemoj nikakav "
+    "nikakvog nikakvo nikakva".split()
+)
 
 # Cyrillic letters outside the Serbian alphabet (Russian, Ukrainian, Macedonian …): a
 # plain reading, only so that out-of-scope words still give stable features.
@@ -113,6 +127,8 @@ _URL_HINT = re.compile(r"://|www\.|t\.me/|telegram\.me/|\.(?:" + _TLDS + r")\b",
 _HANDLE = re.compile(r"@\w+")
 _NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_QUOTES = re.compile("[\"'`\u00ab\u00bb\u2018\u2019\u201a\u201c\u201d\u201e]")
+_CLAUSE_END = re.compile(r"[.!?;:,\n\u2013\u2014]")
 
 
 def _repair_word(word: str, prefer_cyrillic: bool) -> str:
@@ -184,20 +200,56 @@ def _space_emoji(text: str) -> str:
     return _EMOJI.sub(r" \g<0> ", text)
 
 
-def normalize(text: str) -> str:
-    """The feature view of a post: one line of space-separated tokens (see the module)."""
-    if not text:
-        return ""
+def _folded_masked(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = repair_homoglyphs(text)
     text = text.lower().translate(_FEATURE_TABLE)
     if not text.isascii() and _ACCENTED.search(text):
         text = fold_diacritics(text)
-    text = mask(text)
-    text = _space_emoji(text)
-    return " ".join(_NOT_TOKEN.sub(" ", text).split())
+    return _space_emoji(mask(text))
+
+
+def normalize(text: str) -> str:
+    """The normalised view of a post: one line of space-separated tokens (see the module)."""
+    if not text:
+        return ""
+    return " ".join(_NOT_TOKEN.sub(" ", _folded_masked(text)).split())
 
 
 def normalize_many(texts: Iterable[str]) -> list[str]:
-    """:func:`normalize` over many texts (the first step of the model's pipeline)."""
+    """:func:`normalize` over many texts."""
     return [normalize(t) for t in texts]
+
+
+def _mark_negation(clause: str, out: list[str]) -> None:
+    words = _NOT_TOKEN.sub(" ", clause).split()
+    if NEGATORS.isdisjoint(words):
+        out.extend(words)
+        return
+    left = 0
+    for word in words:
+        out.append(word)
+        if word in NEGATORS:
+            left = NEGATION_SCOPE
+        elif left and not word.startswith("_"):
+            out.append(NEGATION_PREFIX + word)
+            left -= 1
+
+
+def feature_view(text: str) -> str:
+    """What the model reads: :func:`normalize` plus quote, question and negation cues."""
+    if not text:
+        return ""
+    text = _folded_masked(text)
+    if "?" in text:
+        text = text.replace("?", f" {MASK_QUESTION} ?")
+    text = _QUOTES.sub(f" {MASK_QUOTE} ", text)
+    out: list[str] = []
+    for clause in _CLAUSE_END.split(text):
+        _mark_negation(clause, out)
+    return " ".join(out)
+
+
+def feature_view_many(texts: Iterable[str]) -> list[str]:
+    """:func:`feature_view` over many texts (the first step of the model's pipeline)."""
+    return [feature_view(t) for t in texts]

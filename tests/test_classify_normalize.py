@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifiers.langid import bcms_variety, identify, script_of
-from classifiers.normalize import normalize, strip_diacritics, to_latin
+from classifiers.normalize import feature_view, normalize, strip_diacritics, to_latin
 
 LATIN_LETTERS = "abcdefghijklmnoprstuvzčćšžđABCDEFGHIJKLMNOPRSTUVZČĆŠŽĐ"
 CYRILLIC_LETTERS = "абвгдђежзијклљмнњопрстћуфхцчџшАБВГДЂЕЖЗИЈКЛЉМНЊОПРСТЋУФХЦЧЏШ"
@@ -60,6 +60,26 @@ def test_strip_diacritics_keeps_case() -> None:
     assert strip_diacritics("Đorđe Čačak ŠTA") == "Djordje Cacak STA"
 
 
+def test_feature_view_marks_quotes_questions_and_negated_words() -> None:
+    text = "„Kosovo je presedan.“ Ne, nije presedan, a Krim nije bio referendum? https://x.com/a?b"
+    assert feature_view(text) == (
+        "_q_ kosovo je presedan _q_ ne nije presedan neg_presedan a krim nije bio neg_bio "
+        "referendum neg_referendum _qm_ _url_"
+    )
+    assert feature_view("Nije @balkan_glas 2008 presedan") == (
+        "nije _user_ 2008 neg_2008 presedan neg_presedan"
+    )
+    assert feature_view("") == "" and feature_view("🔥🔥") == "🔥 🔥"
+
+
+def test_feature_view_is_the_same_in_either_script() -> None:
+    cyrillic = "„Донбас је као Косово.“ Не, није. Зашто? Ђорђе нема појма"
+    expected = feature_view(cyrillic)
+    assert "neg_nije" not in expected and "_q_" in expected and "neg_pojma" in expected
+    other = cyrtranslit.to_latin(cyrillic, "sr")
+    assert feature_view(other) == feature_view(strip_diacritics(other)) == expected
+
+
 latin_text = st.text(alphabet=LATIN_LETTERS + OTHER, max_size=80)
 cyrillic_text = st.text(alphabet=CYRILLIC_LETTERS + OTHER, max_size=80)
 
@@ -70,6 +90,7 @@ def test_latin_text_and_its_cyrillic_and_diacritic_free_forms_agree(text: str) -
     expected = normalize(text)
     assert normalize(cyrtranslit.to_cyrillic(text, "sr")) == expected
     assert normalize(strip_diacritics(text)) == expected
+    assert feature_view(cyrtranslit.to_cyrillic(text, "sr")) == feature_view(text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -79,6 +100,7 @@ def test_cyrillic_text_and_its_latin_and_diacritic_free_forms_agree(text: str) -
     latin = cyrtranslit.to_latin(text, "sr")
     assert normalize(latin) == expected
     assert normalize(strip_diacritics(latin)) == expected
+    assert feature_view(latin) == feature_view(strip_diacritics(latin)) == feature_view(text)
 
 
 @pytest.mark.parametrize(
