@@ -103,11 +103,14 @@ def run_import(url: str, path: Path) -> dict:
 
     store = Store(url)
     start = time.perf_counter()
+    cpu = time.process_time()
     report = import_paths(store, "telethon-json", [path])
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "imported": report.counts.imported,
         "quarantined": report.counts.quarantined,
         "peak_rss_mb": peak_kb / 1024,
@@ -163,6 +166,9 @@ def main() -> None:
         floor = parse_floor(data)
         result: dict = {
             "posts": args.posts,
+            # other work on the machine slows every figure: the load when the run started
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
             "file_mb": round(data.stat().st_size / 1e6, 1),
             "parse_floor_seconds": round(floor, 3),
             "parse_floor_posts_per_s": round(args.posts / floor),
@@ -181,6 +187,7 @@ def main() -> None:
                     "posts_per_s": round(args.posts / m["seconds"]),
                     "seconds": round(m["seconds"], 2),
                     "ratio_to_floor": round(m["seconds"] / floor, 2),
+                    "cpu_seconds": round(m["cpu_seconds"], 2),
                     "peak_rss_mb": round(m["peak_rss_mb"], 1),
                     "imported": m["imported"],
                     "quarantined": m["quarantined"],
@@ -188,6 +195,7 @@ def main() -> None:
         finally:
             if schema:
                 drop_schema(args.pg, schema)
+    result["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result, indent=2))
 
 

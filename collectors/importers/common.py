@@ -148,6 +148,14 @@ def parse_time(value: Any, what: str = "date") -> datetime:
     """An aware UTC datetime from ISO 8601 text or Unix seconds; naive text is UTC."""
     if value is None or value == "":
         raise BadRecord(f"missing {what}")
+    if value.__class__ is str and value[-6:] == "+00:00":  # the usual dump: ISO with UTC
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is UTC:
+                return parsed
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             parsed = datetime.fromtimestamp(value, UTC)
@@ -175,6 +183,8 @@ def check_not_future(value: datetime, what: str, now: datetime) -> datetime:
 
 def check_count(value: Any, what: str) -> int | None:
     """A non-negative integer count, or None when unknown."""
+    if value.__class__ is int and value >= 0:  # the usual case, first (bool is not int)
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, bool):

@@ -249,7 +249,7 @@ class JsonStream:
                 raise self.fail(f"expected ',' or '}}' after the value of {key!r}, found {what}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs a setattr call per field
 class Item:
     """One top-level record of a JSON array or JSON Lines file, or why it is unreadable."""
 

@@ -16,7 +16,7 @@ from narrmon.store import BatchCounts, Store
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 5000  # posts + snapshots per transaction
+BATCH_SIZE = 10_000  # posts + snapshots per transaction
 REJECTS_SHOWN = 20  # bad records named one by one in a report; the rest are counted
 
 
@@ -163,19 +163,36 @@ def _consume(
         if on_batch is not None:
             on_batch(counts)
 
-    for record in records:
-        if isinstance(record, Skipped):
-            file_skipped[record.reason] += record.count
-            report.skipped[record.reason] += record.count
-            continue
-        if isinstance(record, Rejected):
-            log.warning("%s", record.message())
-            if len(report.rejects) < REJECTS_SHOWN:
-                report.rejects.append(record.message())
-        elif isinstance(record, (Post, MetricSnapshot)):
-            report.records_read += 1
-        batch.add(record)
-        if batch.size() >= batch_size:
-            flush()
+    size = 0  # batch.size(), kept here: this loop runs once per record
+    read = 0  # good posts and snapshots not yet added to report.records_read
+    try:
+        for record in records:
+            cls = record.__class__
+            if cls is Post:  # the usual records first, without the isinstance chain
+                batch.posts.append(record)
+                read += 1
+            elif cls is MetricSnapshot:
+                batch.snapshots.append(record)
+                read += 1
+            elif isinstance(record, Skipped):
+                file_skipped[record.reason] += record.count
+                report.skipped[record.reason] += record.count
+                continue
+            else:
+                if isinstance(record, Rejected):
+                    log.warning("%s", record.message())
+                    if len(report.rejects) < REJECTS_SHOWN:
+                        report.rejects.append(record.message())
+                elif isinstance(record, (Post, MetricSnapshot)):
+                    read += 1
+                batch.add(record)
+                if isinstance(record, Account):
+                    continue
+            size += 1
+            if size >= batch_size:
+                flush()
+                size = 0
+    finally:
+        report.records_read += read
     if batch.size() or batch.accounts:
         flush()

@@ -32,6 +32,11 @@ ENV_DB_URL = "NARRMON_DB_URL"
 LOOKUP_CHUNK = 500
 PAYLOAD_LIMIT = 4096  # characters of a rejected record kept in quarantine
 MIGRATION_LOCK_ID = 7_310_411  # PostgreSQL advisory lock held while migrating
+# SQLite: page size of a new database file (rows carry ~2 KB raw payloads: 4 KB pages
+# would hold one row each), and the page cache per connection, in KiB.
+SQLITE_PAGE_SIZE = 16384
+SQLITE_CACHE_KIB = 65536
+SQLITE_CHECKPOINT_PAGES = 4096  # WAL pages between checkpoints (each one syncs the file)
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -96,9 +101,14 @@ class BatchCounts:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # no effect once the file has data
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Statement journals (one per row written while a table has triggers) stay in memory.
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
     cur.close()
 
 
@@ -280,7 +290,9 @@ class Store:
         if not by_key:
             return 0, 0, 0
         known = self._known_hashes(conn, list(by_key))
-        to_row = _sqlite_post_values if self.dialect == "sqlite" else _post_row
+        to_row = {"sqlite": _sqlite_post_values, "postgresql": _pg_post_values}.get(
+            self.dialect, _post_row
+        )
         rows: list[Any] = []
         new = changed = same = 0
         for key, (post, digest) in by_key.items():
@@ -295,6 +307,8 @@ class Store:
             rows.append(to_row(post, digest))
         if rows and self.dialect == "sqlite":
             _sqlite_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
+        elif rows and self.dialect == "postgresql":
+            _pg_copy_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
         elif rows:
             t = schema.posts
             stmt = self._insert(t)
@@ -312,9 +326,17 @@ class Store:
         found: dict[tuple[str, str], str] = {}
         for platform in {p for p, _ in keys}:
             ids = [i for p, i in keys if p == platform]
-            for start in range(0, len(ids), LOOKUP_CHUNK):
-                chunk = ids[start : start + LOOKUP_CHUNK]
-                if self.dialect == "sqlite":  # the driver directly: no per-row processing
+            # PostgreSQL takes the ids as one array parameter: no bind limit to stay under.
+            step = max(len(ids), 1) if self.dialect == "postgresql" else LOOKUP_CHUNK
+            for start in range(0, len(ids), step):
+                chunk = ids[start : start + step]
+                if self.dialect == "postgresql":
+                    result = _driver_cursor(conn).execute(
+                        "SELECT post_id, content_hash FROM posts "
+                        "WHERE platform = %s AND post_id = ANY(%s)",
+                        [platform, chunk],
+                    )
+                elif self.dialect == "sqlite":  # the driver directly: no per-row processing
                     marks = ",".join("?" * len(chunk))
                     result = _sqlite_cursor(conn).execute(
                         "SELECT post_id, content_hash FROM posts "
@@ -339,6 +361,9 @@ class Store:
         if self.dialect == "sqlite":  # the driver counts the rows it really inserted
             rows = [_sqlite_snapshot_values(s) for s in by_key.values()]
             return _sqlite_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
+        if self.dialect == "postgresql":  # COPY, then one INSERT … SELECT: see _pg_copy_write
+            rows = [_pg_snapshot_values(s) for s in by_key.values()]
+            return _pg_copy_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
         # RETURNING lists only the rows really inserted: no look-up query is needed.
         stmt = (
             self._insert(t)
@@ -501,9 +526,19 @@ def _sqlite_time(value: datetime | None) -> str | None:
     """A datetime as the SQLite column stores it: naive UTC, microseconds always shown."""
     if value is None:
         return None
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
+    last = _last_time[0]
+    if value is last[0]:  # a file's collected_at / captured_at: the same object
+        return last[1]
+    moment = value
+    if value.tzinfo is not None and value.tzinfo is not UTC and value.utcoffset():
+        moment = value.astimezone(UTC)
+    text = moment.isoformat(" ", "microseconds")[:26]
+    _last_time[0] = (value, text)  # one assignment: safe between threads
+    return text
+
+
+# The last datetime _sqlite_time converted, with its text.
+_last_time: list[tuple[datetime | None, str | None]] = [(None, None)]
 
 
 def _sqlite_write(
@@ -519,8 +554,64 @@ def _sqlite_write(
     if defaults:
         values = [(*row, *defaults) for row in values]
     cursor = _sqlite_cursor(conn)
-    cursor.executemany(sql, values)
-    return cursor.rowcount
+    with _row_trigger_deferred(cursor, table.name, len(values)):
+        cursor.executemany(sql, values)
+        written = cursor.rowcount
+    return written
+
+
+# Row triggers of migration 0003 that record the days touched in ``rollup_changes``. A
+# per-row trigger costs SQLite a trigger program and a statement journal for every row,
+# more than the insert itself; for a batch, the SQLite fast path drops the trigger inside
+# its own transaction (no other connection ever sees it missing), writes, records the
+# same days with one statement over the rows it inserted (rowid above the mark taken
+# before), and recreates the trigger from its stored text before the transaction ends.
+# Only a trigger whose stored text is exactly the one below is deferred; any other
+# version is left to fire row by row.
+_DEFERRED_TRIGGERS: dict[str, tuple[str, str, str]] = {
+    "posts": (
+        "trg_rollup_posts_insert",
+        "CREATE TRIGGER trg_rollup_posts_insert AFTER INSERT ON posts FOR EACH ROW BEGIN "
+        "INSERT INTO rollup_changes(day) VALUES (date(NEW.created_at)); END",
+        "INSERT INTO rollup_changes(day) SELECT DISTINCT date(created_at) FROM posts "
+        "WHERE rowid > ?",
+    ),
+    "metric_snapshots": (
+        "trg_rollup_snapshots_insert",
+        "CREATE TRIGGER trg_rollup_snapshots_insert AFTER INSERT ON metric_snapshots "
+        "FOR EACH ROW BEGIN INSERT INTO rollup_changes(day) SELECT date(p.created_at) "
+        "FROM posts p WHERE p.platform = NEW.platform AND p.post_id = NEW.post_id; END",
+        "INSERT INTO rollup_changes(day) SELECT DISTINCT date(p.created_at) "
+        "FROM metric_snapshots s JOIN posts p "
+        "ON p.platform = s.platform AND p.post_id = s.post_id WHERE s.rowid > ?",
+    ),
+}
+DEFER_TRIGGER_ROWS = 64  # fewer rows than this: let the row trigger fire
+
+
+@contextmanager
+def _row_trigger_deferred(cursor: Any, table: str, rows: int) -> Iterator[None]:
+    """Run the body with ``table``'s rollup row trigger replaced by one set-based insert."""
+    spec = _DEFERRED_TRIGGERS.get(table)
+    if spec is None or rows < DEFER_TRIGGER_ROWS:
+        yield
+        return
+    name, create_sql, record_days = spec
+    found = cursor.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+    ).fetchone()
+    if found is None or found[0] != create_sql:
+        yield
+        return
+    if not cursor.connection.in_transaction:  # DDL would otherwise commit on its own
+        cursor.execute("BEGIN")
+    (mark,) = cursor.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
+    cursor.execute(f"DROP TRIGGER {name}")
+    try:
+        yield
+    finally:
+        cursor.execute(record_days, (mark,))
+        cursor.execute(create_sql)
 
 
 POST_COLUMNS = (
@@ -617,6 +708,67 @@ def _sqlite_snapshot_values(s: MetricSnapshot) -> tuple[Any, ...]:
         s.bookmarks,
         s.impressions,
     )
+
+
+# -- PostgreSQL fast path --------------------------------------------------------------
+# Row by row, every INSERT is a statement: a round trip, and the statement-level rollup
+# triggers of migration 0003 run once per row. Instead a batch is COPYed into a temporary
+# table (dropped at commit) and written with one INSERT … SELECT … ON CONFLICT, so the
+# triggers see the whole batch in one transition table. Values are those the
+# SQLAlchemy path would bind (aware UTC datetimes, booleans, JSON text).
+
+
+def _driver_cursor(conn: Connection) -> Any:
+    return conn.connection.driver_connection.cursor()
+
+
+def _pg_copy_write(
+    conn: Connection,
+    table: Any,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    keep: frozenset[str] | None,
+    values: list[tuple[Any, ...]],
+) -> int:
+    """Upsert rows of ``values`` (in ``columns`` order) through COPY; rows written."""
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in columns and c.default is not None and c.default.is_scalar
+    }
+    names = ", ".join((*columns, *defaults))
+    if defaults:
+        values = [(*row, *defaults.values()) for row in values]
+    stage = f"narrmon_stage_{table.name}"
+    cursor = _driver_cursor(conn)
+    cursor.execute(
+        f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table.name} WITH NO DATA"
+    )
+    with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+    sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
+    sql += f"ON CONFLICT ({', '.join(key)}) DO "
+    if keep is None:
+        sql += "NOTHING"
+    else:  # as the SQLAlchemy statement: every column not kept takes the new value
+        sql += "UPDATE SET " + ", ".join(
+            f"{c.name} = EXCLUDED.{c.name}" for c in table.columns if c.name not in keep
+        )
+    cursor.execute(sql)
+    written = cursor.rowcount
+    cursor.execute(f"DROP TABLE {stage}")
+    return written
+
+
+def _pg_post_values(post: Post, digest: str) -> tuple[Any, ...]:
+    """A post as a COPY row, in :data:`POST_COLUMNS` order (the values of :func:`_post_row`)."""
+    return tuple(_post_row(post, digest).values())
+
+
+def _pg_snapshot_values(s: MetricSnapshot) -> tuple[Any, ...]:
+    """A snapshot as a COPY row, in :data:`SNAPSHOT_COLUMNS` order."""
+    return tuple(_snapshot_row(s).values())
 
 
 def _json_list(items: Sequence[str]) -> str:

@@ -89,17 +89,22 @@ _PG_FUNCTIONS = (
         " SELECT o.created_at FROM new_rows n JOIN old_rows o USING (platform, post_id)"
         " WHERE n.created_at IS DISTINCT FROM o.created_at) t",
     ),
+    # One primary-key look-up per distinct post (LIMIT 1 keeps the planner from turning the
+    # lateral look-up into a join): a plain join scans all of posts for every statement,
+    # since a transition table has no statistics.
     (
         "narrmon_rollup_new_by_post",
-        "SELECT DISTINCT (p.created_at AT TIME ZONE 'UTC')::date FROM posts p"
-        " JOIN (SELECT DISTINCT platform, post_id FROM new_rows) n"
-        " ON p.platform = n.platform AND p.post_id = n.post_id",
+        "SELECT DISTINCT (p.created_at AT TIME ZONE 'UTC')::date"
+        " FROM (SELECT DISTINCT platform, post_id FROM new_rows) n CROSS JOIN LATERAL"
+        " (SELECT created_at FROM posts WHERE platform = n.platform AND post_id = n.post_id"
+        " LIMIT 1) p",
     ),
     (
         "narrmon_rollup_old_by_post",
-        "SELECT DISTINCT (p.created_at AT TIME ZONE 'UTC')::date FROM posts p"
-        " JOIN (SELECT DISTINCT platform, post_id FROM old_rows) o"
-        " ON p.platform = o.platform AND p.post_id = o.post_id",
+        "SELECT DISTINCT (p.created_at AT TIME ZONE 'UTC')::date"
+        " FROM (SELECT DISTINCT platform, post_id FROM old_rows) o CROSS JOIN LATERAL"
+        " (SELECT created_at FROM posts WHERE platform = o.platform AND post_id = o.post_id"
+        " LIMIT 1) p",
     ),
 )
 
