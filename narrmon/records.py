@@ -13,6 +13,15 @@ from typing import Any
 
 PLATFORMS = ("telegram", "x")
 
+# The narrative labels of TAXONOMY.md, in the order models, reports and exports use them.
+LABELS: tuple[str, ...] = (
+    "kosovo_precedent",
+    "russia_protector",
+    "rs_secession",
+    "anti_west",
+    "counter_narrative",
+)
+
 # Names of the metric fields, in the order the store keeps them.
 METRIC_FIELDS = (
     "views",

@@ -23,7 +23,8 @@ from sqlalchemy import Connection
 
 from narrmon.config import AlertsConfig, SmtpConfig, require_env
 from narrmon.errors import ConfigError
-from reports.data import LABELS, day_range, day_start, load_accounts, load_window
+from narrmon.records import LABELS
+from reports.data import day_range, day_start, load_accounts, load_window
 from reports.rollups import first_day, label_day_totals
 
 MIN_HISTORY_DAYS = 7

@@ -13,8 +13,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from narrmon.records import LABELS
 from reports.daily_output import LABEL_COLOURS, LABEL_NAMES
-from reports.data import LABELS
 
 DPI = 150
 FONT = "DejaVu Sans"

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, select
 
 from narrmon.config import AlertsConfig
+from narrmon.records import LABELS
 from narrmon.store import schema
 from reports.alerts import find_spikes
 from reports.data import (
     ALL,
     DEFINITIONS,
-    LABELS,
     PostRow,
     account_name,
     day_range,

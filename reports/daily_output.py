@@ -16,7 +16,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from reports.data import ALL, LABELS
+from narrmon.records import LABELS
+from reports.data import ALL
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LABEL_COLOURS = {

@@ -19,17 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, cast, func, select
 
+from narrmon.records import METRIC_FIELDS
 from narrmon.store import schema
 from narrmon.store.core import LOOKUP_CHUNK
 
-# The narrative labels of TAXONOMY.md, in report order (reports do not import classifiers).
-LABELS: tuple[str, ...] = (
-    "kosovo_precedent",
-    "russia_protector",
-    "rs_secession",
-    "anti_west",
-    "counter_narrative",
-)
 ALL = "_all"  # pseudo-label: every post, whatever its labels
 NO_MODEL = ""  # model version of rollups made before any classification
 ENGAGEMENT_FIELDS = {
@@ -158,18 +151,7 @@ POST_COLUMNS = (
     "last_msg_id",
 )
 LEAN_COLUMNS = ("platform", "post_id", "account_id", "created_at")
-SNAPSHOT_COLUMNS = (
-    "captured_at",
-    "views",
-    "forwards",
-    "replies",
-    "reactions",
-    "likes",
-    "reposts",
-    "quotes",
-    "bookmarks",
-    "impressions",
-)
+SNAPSHOT_COLUMNS = ("captured_at", *METRIC_FIELDS)
 
 
 def load_window(

@@ -25,8 +25,9 @@ import orjson
 from sqlalchemy import Connection, func, or_, select
 
 from narrmon.errors import InputError
+from narrmon.records import LABELS, METRIC_FIELDS
 from narrmon.store import schema
-from reports.data import LABELS, NO_MODEL, PostRow, load_accounts, load_window
+from reports.data import NO_MODEL, PostRow, load_accounts, load_window
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -80,17 +81,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
 # Text columns that are "" rather than empty (CSV cannot tell "" from a missing value).
 NEVER_NULL = frozenset({"text", "hashtags", "mentions", "links", "labels", "model_version"})
-_METRICS = (
-    "views",
-    "forwards",
-    "replies",
-    "reactions",
-    "likes",
-    "reposts",
-    "quotes",
-    "bookmarks",
-    "impressions",
-)
 
 
 @dataclass(frozen=True)
@@ -227,7 +217,7 @@ def _row(r: PostRow, cls: Any, account: dict[str, Any], version: str) -> dict[st
         **{k: p[k] for k in ("has_media", "edited_at", "deleted_at", "source", "collected_at")},
         "snapshot_at": r.snapshot_at,
         "snapshots": len(r.snapshots),
-        **{m: snap.get(m) for m in _METRICS},
+        **{m: snap.get(m) for m in METRIC_FIELDS},
         "reach_views": r.views,
         "engagement": r.engagement,
         "labels": " ".join(label for label in LABELS if label in r.labels),

@@ -18,11 +18,11 @@ import orjson
 from sqlalchemy import Connection
 
 from narrmon.errors import InputError
+from narrmon.records import LABELS
 from reports.daily import TOP_ACCOUNTS, amplification, excerpt
 from reports.data import (
     ALL,
     DEFINITIONS,
-    LABELS,
     PostRow,
     account_name,
     day_range,

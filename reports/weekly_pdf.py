@@ -31,9 +31,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from narrmon.records import LABELS
 from reports import charts
 from reports.daily_output import LABEL_COLOURS, LABEL_NAMES, fmt_change, fmt_int, fmt_time
-from reports.data import ALL, LABELS
+from reports.data import ALL
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PAGE_W, PAGE_H = A4
