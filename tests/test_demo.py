@@ -27,9 +27,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory, trained) -> tuple[Path, dict,
 def test_demo_imports_classifies_and_reports(demo) -> None:
     out, summary, printed = demo
     stats = summary["stats"]
-    assert stats["posts_by_platform"] == {"telegram": 1254, "x": 1139}
+    assert stats["posts_by_platform"] == {"telegram": 1254, "x": 1329}
     assert stats["quarantined"] == 0
-    assert summary["classify"]["classified"] == 2393
+    assert summary["classify"]["classified"] == 2583
     assert len(summary["reports"]["daily"]) == 14
     assert set(summary["reports"]["weekly"]) == {"2026-W46", "2026-W47"}
     for path in [*summary["reports"]["daily"].values(), *summary["reports"]["weekly"].values()]:
