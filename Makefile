@@ -42,6 +42,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/report.py
 
 airflow: $(STAMP)
 	scripts/airflow.sh up

@@ -47,6 +47,7 @@ BOMS = (
 )
 
 Progress = Callable[[int], None] | None
+_BLANK_START = (b"", b" ", b"\t", b"\r", b"\n", "", " ", "\t", "\r", "\n")
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Each pattern starts with a literal so the regex engine can skip ahead; the
@@ -94,7 +95,7 @@ def iter_lines(path: Path, on_progress: Progress = None) -> Iterator[tuple[int, 
         for number, line in enumerate(lines, 1):
             if on_progress is not None and number % PROGRESS_EVERY == 0:
                 on_progress(f.tell())
-            if line.strip():
+            if line[:1] not in _BLANK_START or line.strip():  # no copy of most lines
                 yield number, line
         if on_progress is not None:
             on_progress(f.tell())

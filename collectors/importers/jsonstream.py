@@ -34,6 +34,8 @@ MAX_VALUE_CHARS = 256 * (1 << 20)  # one value larger than this is a broken file
 NEAR_END = 64  # an error this close to the end of the buffer may just need more input
 WHITESPACE = " \t\n\r"
 PROBE_LINES = 6  # a "{" file none of whose first lines is JSON is one pretty-printed object
+_LINE_END = (b"\n", b"\r", "\n", "\r")
+_CRLF = (b"\r\n", "\r\n")
 LEADING_BAD_LINES = 10  # a "JSON Lines" file whose first lines all fail is not JSON Lines
 
 
@@ -315,6 +317,12 @@ def _line_item(number: int, line: bytes | str) -> Item:
         if problem is None:
             problem = f"invalid JSON at column {exc.colno}: {exc.msg}"
         return Item(location, raw=text, error=problem)
+    if line[-1:] in _LINE_END:  # decode without the line end: one copy, not two
+        end = -2 if line[-2:] in _CRLF else -1
+        text = str(memoryview(line)[:end], "utf-8") if isinstance(line, bytes) else line[:end]
+        if text[-1:] == "\r":
+            text = text.rstrip("\r\n")
+        return Item(location, value, text)
     raw = line.decode("utf-8") if isinstance(line, bytes) else line
     return Item(location, value, raw.rstrip("\r\n"))
 

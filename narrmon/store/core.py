@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -25,6 +24,36 @@ from sqlalchemy.engine import make_url
 from narrmon.errors import StoreError
 from narrmon.records import Account, MetricSnapshot, Post, Rejected
 from narrmon.store import schema
+from narrmon.store.fast_pg import driver_cursor, pg_copy_write, pg_post_values, pg_snapshot_values
+from narrmon.store.fast_sqlite import (
+    sqlite_cursor,
+    sqlite_post_values,
+    sqlite_snapshot_values,
+    sqlite_write,
+)
+from narrmon.store.rows import (
+    POST_COLUMNS,
+    POST_KEEP,
+    POST_KEY,
+    SNAPSHOT_COLUMNS,
+    SNAPSHOT_KEY,
+    content_hash,
+    dumps,
+    post_row,
+    snapshot_row,
+)
+
+__all__ = [  # names other modules import from here
+    "DEFAULT_DB_URL",
+    "LOOKUP_CHUNK",
+    "BatchCounts",
+    "Store",
+    "content_hash",
+    "dumps",
+    "now_utc",
+    "redact_url",
+    "resolve_db_url",
+]
 
 DEFAULT_DB_URL = "sqlite:///data/narrmon.db"
 ENV_DB_URL = "NARRMON_DB_URL"
@@ -47,37 +76,6 @@ def resolve_db_url(url: str | None = None) -> str:
 def now_utc() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-def dumps(value: Any) -> str | None:
-    """Serialise to compact JSON text (None stays None)."""
-    if value is None:
-        return None
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def content_hash(post: Post) -> str:
-    """A hash of what a post says; reloading an identical post is then a no-op."""
-    parts = (
-        post.account_id,
-        post.created_at.isoformat(),
-        post.text,
-        post.url,
-        post.reply_to,
-        post.forwarded_from_account,
-        post.forwarded_from_post,
-        post.forwarded_from_name,
-        post.quoted_id,
-        post.reposted_id,
-        post.hashtags,
-        post.mentions,
-        post.links,
-        post.has_media,
-        post.edited_at.isoformat() if post.edited_at else None,
-        post.lang,
-        post.script,
-    )
-    return hashlib.blake2b(orjson.dumps(parts), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -290,8 +288,8 @@ class Store:
         if not by_key:
             return 0, 0, 0
         known = self._known_hashes(conn, list(by_key))
-        to_row = {"sqlite": _sqlite_post_values, "postgresql": _pg_post_values}.get(
-            self.dialect, _post_row
+        to_row = {"sqlite": sqlite_post_values, "postgresql": pg_post_values}.get(
+            self.dialect, post_row
         )
         rows: list[Any] = []
         new = changed = same = 0
@@ -306,9 +304,9 @@ class Store:
                 changed += 1
             rows.append(to_row(post, digest))
         if rows and self.dialect == "sqlite":
-            _sqlite_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
+            sqlite_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
         elif rows and self.dialect == "postgresql":
-            _pg_copy_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
+            pg_copy_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
         elif rows:
             t = schema.posts
             stmt = self._insert(t)
@@ -331,14 +329,14 @@ class Store:
             for start in range(0, len(ids), step):
                 chunk = ids[start : start + step]
                 if self.dialect == "postgresql":
-                    result = _driver_cursor(conn).execute(
+                    result = driver_cursor(conn).execute(
                         "SELECT post_id, content_hash FROM posts "
                         "WHERE platform = %s AND post_id = ANY(%s)",
                         [platform, chunk],
                     )
                 elif self.dialect == "sqlite":  # the driver directly: no per-row processing
                     marks = ",".join("?" * len(chunk))
-                    result = _sqlite_cursor(conn).execute(
+                    result = sqlite_cursor(conn).execute(
                         "SELECT post_id, content_hash FROM posts "
                         f"WHERE platform = ? AND post_id IN ({marks})",
                         [platform, *chunk],
@@ -359,18 +357,18 @@ class Store:
             return 0
         t = schema.metric_snapshots
         if self.dialect == "sqlite":  # the driver counts the rows it really inserted
-            rows = [_sqlite_snapshot_values(s) for s in by_key.values()]
-            return _sqlite_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
-        if self.dialect == "postgresql":  # COPY, then one INSERT … SELECT: see _pg_copy_write
-            rows = [_pg_snapshot_values(s) for s in by_key.values()]
-            return _pg_copy_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
+            rows = [sqlite_snapshot_values(s) for s in by_key.values()]
+            return sqlite_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
+        if self.dialect == "postgresql":  # COPY, then one INSERT … SELECT: see pg_copy_write
+            rows = [pg_snapshot_values(s) for s in by_key.values()]
+            return pg_copy_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
         # RETURNING lists only the rows really inserted: no look-up query is needed.
         stmt = (
             self._insert(t)
             .on_conflict_do_nothing(index_elements=[t.c.platform, t.c.post_id, t.c.captured_at])
             .returning(t.c.id)
         )
-        rows = [_snapshot_row(s) for s in by_key.values()]
+        rows = [snapshot_row(s) for s in by_key.values()]
         return len(conn.execute(stmt, rows).all())
 
     def quarantine(
@@ -479,302 +477,6 @@ class Store:
             )
 
 
-# -- SQLite fast path ------------------------------------------------------------------
-# On SQLite the hot writes (posts, snapshots) go straight to the sqlite3 driver inside
-# the same SQLAlchemy transaction: SQLAlchemy's per-row bind processing costs more than
-# the insert itself. Values are converted exactly as the column types would convert
-# them (UTC datetimes as "YYYY-MM-DD HH:MM:SS.ffffff", booleans as 0/1).
-
-POST_KEY = ("platform", "post_id")
-POST_KEEP = frozenset({"platform", "post_id", "collected_at", "deleted_at"})
-SNAPSHOT_KEY = ("platform", "post_id", "captured_at")
-_SQLITE_SQL: dict[tuple, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
-
-
-def _sqlite_cursor(conn: Connection) -> Any:
-    return conn.connection.driver_connection.cursor()
-
-
-def _sqlite_upsert_sql(
-    table: Any, columns: tuple[str, ...], key: tuple[str, ...], keep: frozenset[str] | None
-) -> tuple[str, tuple[Any, ...]]:
-    """``INSERT … ON CONFLICT`` for ``columns`` (do nothing when ``keep`` is None).
-
-    Returns the SQL and the values to append for other columns that have a constant
-    Python-side default, as SQLAlchemy would fill them in.
-    """
-    cache_key = (table.name, columns, key, keep)
-    if cache_key not in _SQLITE_SQL:
-        defaults = {
-            c.name: c.default.arg
-            for c in table.columns
-            if c.name not in columns and c.default is not None and c.default.is_scalar
-        }
-        names = (*columns, *defaults)
-        marks = ", ".join("?" * len(names))
-        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks}) "
-        sql += f"ON CONFLICT ({', '.join(key)}) DO "
-        if keep is None:
-            sql += "NOTHING"
-        else:
-            sql += "UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in names if c not in keep)
-        _SQLITE_SQL[cache_key] = (sql, tuple(defaults.values()))
-    return _SQLITE_SQL[cache_key]
-
-
-def _sqlite_time(value: datetime | None) -> str | None:
-    """A datetime as the SQLite column stores it: naive UTC, microseconds always shown."""
-    if value is None:
-        return None
-    last = _last_time[0]
-    if value is last[0]:  # a file's collected_at / captured_at: the same object
-        return last[1]
-    moment = value
-    if value.tzinfo is not None and value.tzinfo is not UTC and value.utcoffset():
-        moment = value.astimezone(UTC)
-    text = moment.isoformat(" ", "microseconds")[:26]
-    _last_time[0] = (value, text)  # one assignment: safe between threads
-    return text
-
-
-# The last datetime _sqlite_time converted, with its text.
-_last_time: list[tuple[datetime | None, str | None]] = [(None, None)]
-
-
-def _sqlite_write(
-    conn: Connection,
-    table: Any,
-    columns: tuple[str, ...],
-    key: tuple[str, ...],
-    keep: frozenset[str] | None,
-    values: list[tuple[Any, ...]],
-) -> int:
-    """Upsert rows of ``values`` (in ``columns`` order) on the raw driver; rows changed."""
-    sql, defaults = _sqlite_upsert_sql(table, columns, key, keep)
-    if defaults:
-        values = [(*row, *defaults) for row in values]
-    cursor = _sqlite_cursor(conn)
-    with _row_trigger_deferred(cursor, table.name, len(values)):
-        cursor.executemany(sql, values)
-        written = cursor.rowcount
-    return written
-
-
-# Row triggers of migration 0003 that record the days touched in ``rollup_changes``. A
-# per-row trigger costs SQLite a trigger program and a statement journal for every row,
-# more than the insert itself; for a batch, the SQLite fast path drops the trigger inside
-# its own transaction (no other connection ever sees it missing), writes, records the
-# same days with one statement over the rows it inserted (rowid above the mark taken
-# before), and recreates the trigger from its stored text before the transaction ends.
-# Only a trigger whose stored text is exactly the one below is deferred; any other
-# version is left to fire row by row.
-_DEFERRED_TRIGGERS: dict[str, tuple[str, str, str]] = {
-    "posts": (
-        "trg_rollup_posts_insert",
-        "CREATE TRIGGER trg_rollup_posts_insert AFTER INSERT ON posts FOR EACH ROW BEGIN "
-        "INSERT INTO rollup_changes(day) VALUES (date(NEW.created_at)); END",
-        "INSERT INTO rollup_changes(day) SELECT DISTINCT date(created_at) FROM posts "
-        "WHERE rowid > ?",
-    ),
-    "metric_snapshots": (
-        "trg_rollup_snapshots_insert",
-        "CREATE TRIGGER trg_rollup_snapshots_insert AFTER INSERT ON metric_snapshots "
-        "FOR EACH ROW BEGIN INSERT INTO rollup_changes(day) SELECT date(p.created_at) "
-        "FROM posts p WHERE p.platform = NEW.platform AND p.post_id = NEW.post_id; END",
-        "INSERT INTO rollup_changes(day) SELECT DISTINCT date(p.created_at) "
-        "FROM metric_snapshots s JOIN posts p "
-        "ON p.platform = s.platform AND p.post_id = s.post_id WHERE s.rowid > ?",
-    ),
-}
-DEFER_TRIGGER_ROWS = 64  # fewer rows than this: let the row trigger fire
-
-
-@contextmanager
-def _row_trigger_deferred(cursor: Any, table: str, rows: int) -> Iterator[None]:
-    """Run the body with ``table``'s rollup row trigger replaced by one set-based insert."""
-    spec = _DEFERRED_TRIGGERS.get(table)
-    if spec is None or rows < DEFER_TRIGGER_ROWS:
-        yield
-        return
-    name, create_sql, record_days = spec
-    found = cursor.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
-    ).fetchone()
-    if found is None or found[0] != create_sql:
-        yield
-        return
-    if not cursor.connection.in_transaction:  # DDL would otherwise commit on its own
-        cursor.execute("BEGIN")
-    (mark,) = cursor.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
-    cursor.execute(f"DROP TRIGGER {name}")
-    try:
-        yield
-    finally:
-        cursor.execute(record_days, (mark,))
-        cursor.execute(create_sql)
-
-
-POST_COLUMNS = (
-    "platform",
-    "post_id",
-    "account_id",
-    "created_at",
-    "text",
-    "url",
-    "reply_to",
-    "fwd_account_id",
-    "fwd_post_id",
-    "fwd_name",
-    "quoted_id",
-    "reposted_id",
-    "hashtags",
-    "mentions",
-    "links",
-    "has_media",
-    "edited_at",
-    "lang",
-    "script",
-    "source",
-    "collected_at",
-    "deleted_at",
-    "content_hash",
-    "raw",
-)
-SNAPSHOT_COLUMNS = (
-    "platform",
-    "post_id",
-    "captured_at",
-    "views",
-    "forwards",
-    "replies",
-    "reactions",
-    "reactions_by_emoji",
-    "likes",
-    "reposts",
-    "quotes",
-    "bookmarks",
-    "impressions",
-)
-
-
-def _sqlite_post_values(post: Post, digest: str) -> tuple[Any, ...]:
-    """A post as a row for the SQLite driver, in :data:`POST_COLUMNS` order."""
-    raw = post.raw
-    if raw is not None and not isinstance(raw, str):
-        raw = dumps(raw)
-    return (
-        post.platform,
-        post.post_id,
-        post.account_id,
-        _sqlite_time(post.created_at),
-        post.text,
-        post.url,
-        post.reply_to,
-        post.forwarded_from_account,
-        post.forwarded_from_post,
-        post.forwarded_from_name,
-        post.quoted_id,
-        post.reposted_id,
-        _json_list(post.hashtags),
-        _json_list(post.mentions),
-        _json_list(post.links),
-        1 if post.has_media else 0,
-        _sqlite_time(post.edited_at),
-        post.lang,
-        post.script,
-        post.source,
-        _sqlite_time(post.collected_at),
-        None,
-        digest,
-        raw,
-    )
-
-
-def _sqlite_snapshot_values(s: MetricSnapshot) -> tuple[Any, ...]:
-    """A snapshot as a row for the SQLite driver, in :data:`SNAPSHOT_COLUMNS` order."""
-    by_emoji = s.reactions_by_emoji
-    return (
-        s.platform,
-        s.post_id,
-        _sqlite_time(s.captured_at),
-        s.views,
-        s.forwards,
-        s.replies,
-        s.reactions,
-        dumps(dict(by_emoji)) if by_emoji is not None else None,
-        s.likes,
-        s.reposts,
-        s.quotes,
-        s.bookmarks,
-        s.impressions,
-    )
-
-
-# -- PostgreSQL fast path --------------------------------------------------------------
-# Row by row, every INSERT is a statement: a round trip, and the statement-level rollup
-# triggers of migration 0003 run once per row. Instead a batch is COPYed into a temporary
-# table (dropped at commit) and written with one INSERT … SELECT … ON CONFLICT, so the
-# triggers see the whole batch in one transition table. Values are those the
-# SQLAlchemy path would bind (aware UTC datetimes, booleans, JSON text).
-
-
-def _driver_cursor(conn: Connection) -> Any:
-    return conn.connection.driver_connection.cursor()
-
-
-def _pg_copy_write(
-    conn: Connection,
-    table: Any,
-    columns: tuple[str, ...],
-    key: tuple[str, ...],
-    keep: frozenset[str] | None,
-    values: list[tuple[Any, ...]],
-) -> int:
-    """Upsert rows of ``values`` (in ``columns`` order) through COPY; rows written."""
-    defaults = {
-        c.name: c.default.arg
-        for c in table.columns
-        if c.name not in columns and c.default is not None and c.default.is_scalar
-    }
-    names = ", ".join((*columns, *defaults))
-    if defaults:
-        values = [(*row, *defaults.values()) for row in values]
-    stage = f"narrmon_stage_{table.name}"
-    cursor = _driver_cursor(conn)
-    cursor.execute(
-        f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table.name} WITH NO DATA"
-    )
-    with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-        for row in values:
-            copy.write_row(row)
-    sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
-    sql += f"ON CONFLICT ({', '.join(key)}) DO "
-    if keep is None:
-        sql += "NOTHING"
-    else:  # as the SQLAlchemy statement: every column not kept takes the new value
-        sql += "UPDATE SET " + ", ".join(
-            f"{c.name} = EXCLUDED.{c.name}" for c in table.columns if c.name not in keep
-        )
-    cursor.execute(sql)
-    written = cursor.rowcount
-    cursor.execute(f"DROP TABLE {stage}")
-    return written
-
-
-def _pg_post_values(post: Post, digest: str) -> tuple[Any, ...]:
-    """A post as a COPY row, in :data:`POST_COLUMNS` order (the values of :func:`_post_row`)."""
-    return tuple(_post_row(post, digest).values())
-
-
-def _pg_snapshot_values(s: MetricSnapshot) -> tuple[Any, ...]:
-    """A snapshot as a COPY row, in :data:`SNAPSHOT_COLUMNS` order."""
-    return tuple(_snapshot_row(s).values())
-
-
-def _json_list(items: Sequence[str]) -> str:
-    return dumps(list(items)) if items else "[]"
-
-
 def _merge_account(old: Account | None, new: Account) -> Account:
     if old is None:
         return new
@@ -789,58 +491,6 @@ def _merge_account(old: Account | None, new: Account) -> Account:
         observed_at=new.observed_at if new.followers is not None else old.observed_at,
         raw=new.raw if new.raw is not None else old.raw,
     )
-
-
-def _post_row(post: Post, digest: str) -> dict[str, Any]:
-    raw = post.raw
-    if raw is not None and not isinstance(raw, str):
-        raw = dumps(raw)
-    return {
-        "platform": post.platform,
-        "post_id": post.post_id,
-        "account_id": post.account_id,
-        "created_at": post.created_at,
-        "text": post.text,
-        "url": post.url,
-        "reply_to": post.reply_to,
-        "fwd_account_id": post.forwarded_from_account,
-        "fwd_post_id": post.forwarded_from_post,
-        "fwd_name": post.forwarded_from_name,
-        "quoted_id": post.quoted_id,
-        "reposted_id": post.reposted_id,
-        "hashtags": dumps(list(post.hashtags)),
-        "mentions": dumps(list(post.mentions)),
-        "links": dumps(list(post.links)),
-        "has_media": post.has_media,
-        "edited_at": post.edited_at,
-        "lang": post.lang,
-        "script": post.script,
-        "source": post.source,
-        "collected_at": post.collected_at,
-        "deleted_at": None,
-        "content_hash": digest,
-        "raw": raw,
-    }
-
-
-def _snapshot_row(s: MetricSnapshot) -> dict[str, Any]:
-    return {
-        "platform": s.platform,
-        "post_id": s.post_id,
-        "captured_at": s.captured_at,
-        "views": s.views,
-        "forwards": s.forwards,
-        "replies": s.replies,
-        "reactions": s.reactions,
-        "reactions_by_emoji": dumps(dict(s.reactions_by_emoji))
-        if s.reactions_by_emoji is not None
-        else None,
-        "likes": s.likes,
-        "reposts": s.reposts,
-        "quotes": s.quotes,
-        "bookmarks": s.bookmarks,
-        "impressions": s.impressions,
-    }
 
 
 def redact_url(url: str) -> str:
