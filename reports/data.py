@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Date, cast, func, select
 from narrmon.records import METRIC_FIELDS
 from narrmon.store import schema
 from narrmon.store.core import LOOKUP_CHUNK
+from narrmon.store.rows import POST_COLUMNS as STORED_POST_COLUMNS
 
 ALL = "_all"  # pseudo-label: every post, whatever its labels
 NO_MODEL = ""  # model version of rollups made before any classification
@@ -125,29 +126,10 @@ class PostRow:
         return self.latest["captured_at"] if self.latest else None
 
 
+# The stored post's fields reports read: all but the hash and the raw payload, plus the
+# last message id an album covers (for the gap count).
 POST_COLUMNS = (
-    "platform",
-    "post_id",
-    "account_id",
-    "created_at",
-    "text",
-    "url",
-    "reply_to",
-    "fwd_account_id",
-    "fwd_post_id",
-    "fwd_name",
-    "quoted_id",
-    "reposted_id",
-    "hashtags",
-    "mentions",
-    "links",
-    "has_media",
-    "edited_at",
-    "lang",
-    "script",
-    "source",
-    "collected_at",
-    "deleted_at",
+    *(c for c in STORED_POST_COLUMNS if c not in ("content_hash", "raw")),
     "last_msg_id",
 )
 LEAN_COLUMNS = ("platform", "post_id", "account_id", "created_at")

@@ -55,21 +55,11 @@ from collectors.importers.common import (
     sniff_encoding,
 )
 from narrmon.errors import InputError
-from narrmon.records import PLATFORMS, Account, MetricSnapshot, Post, Record
+from narrmon.records import METRIC_FIELDS, PLATFORMS, Account, MetricSnapshot, Post, Record
 
 SOURCE = "csv"
 REQUIRED = ("platform", "post_id", "account", "created_at", "text")
-METRIC_COLUMNS = (
-    "views",
-    "forwards",
-    "replies",
-    "reactions",
-    "likes",
-    "reposts",
-    "quotes",
-    "bookmarks",
-    "impressions",
-)
+METRIC_COLUMNS = METRIC_FIELDS  # optional metric columns, named as the record fields
 DELIMITERS = (",", ";", "\t")
 FIELD_LIMIT = 16 * (1 << 20)  # characters per cell; longer texts are then rejected by length
 PROGRESS_EVERY = 4096
