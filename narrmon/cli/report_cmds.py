@@ -117,23 +117,23 @@ def pull_cmd(
     db: DbOption = None,
 ) -> None:
     """Pull posts with their latest metrics, labels and scores into a file, one row per post."""
-    from narrmon.pipeline.report import export_pull, pull
+    import narrmon
+    from narrmon.pipeline.report import export_pull
     from reports.pull import FORMATS
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not one of: {FORMAT_HELP}", param_hint="--format")
-    frame = pull(
-        None,
-        open_store(db),
+    frame = narrmon.pull(
         since,
         until,
-        labels=label,
-        platforms=platform,
-        accounts=account,
-        langs=lang,
-        scripts=script,
+        label=label,
+        platform=platform,
+        account=account,
+        lang=lang,
+        script=script,
         min_score=min_score,
         model_version=model_version,
+        db=db,
     )
     path = export_pull(frame, out, fmt, bom=bom)
     console.print(f"{len(frame):,} posts written to {path}")
