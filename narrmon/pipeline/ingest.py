@@ -180,7 +180,9 @@ def _consume(
                 continue
             else:
                 if isinstance(record, Rejected):
-                    log.warning("%s", record.message())
+                    # INFO: the report names the first REJECTS_SHOWN itself (the CLI
+                    # prints them), and the quarantine table keeps every one.
+                    log.info("quarantined: %s", record.message())
                     if len(report.rejects) < REJECTS_SHOWN:
                         report.rejects.append(record.message())
                 elif isinstance(record, (Post, MetricSnapshot)):
