@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from importlib import import_module
-from pathlib import Path
 
 from narrmon.errors import InputError
 from narrmon.records import Record
@@ -35,8 +34,3 @@ def get_importer(kind: str) -> Importer:
             f"unknown import kind {kind!r}; choose one of {', '.join(KINDS)}"
         ) from None
     return import_module(f"collectors.importers.{module}").iter_records
-
-
-def iter_records(kind: str, path: Path, **options: object) -> Iterator[Record]:
-    """Records of one file, read by the importer of ``kind``."""
-    return get_importer(kind)(path, **options)

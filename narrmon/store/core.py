@@ -12,12 +12,12 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, case, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -257,8 +257,6 @@ class Store:
         t = schema.accounts
         ex = stmt.excluded
         newer_followers = (t.c.followers_at.is_(None)) | (ex.followers_at >= t.c.followers_at)
-        from sqlalchemy import case
-
         stmt = stmt.on_conflict_do_update(
             index_elements=[t.c.platform, t.c.account_id],
             set_={
@@ -480,8 +478,6 @@ class Store:
 def _merge_account(old: Account | None, new: Account) -> Account:
     if old is None:
         return new
-    from dataclasses import replace
-
     return replace(
         new,
         handle=new.handle or old.handle,
