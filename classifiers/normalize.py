@@ -121,9 +121,11 @@ _URL = re.compile(
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:" + _TLDS + r")\b(?:/\S*)?",
     re.IGNORECASE,
 )
-# Cheap tests that tell whether the costly patterns above can match at all.
-_CHANNEL_HINT = re.compile(r"forwarded|proslij?edjeno|prosledjeno|pereslano", re.IGNORECASE)
-_URL_HINT = re.compile(r"://|www\.|t\.me/|telegram\.me/|\.(?:" + _TLDS + r")\b", re.IGNORECASE)
+# Cheap tests, on the lower-cased text, that tell whether the patterns above can match:
+# substring tests and a pattern starting with a literal are several times faster.
+_CHANNEL_HINTS = ("forwarded", "proslijedjeno", "prosledjeno", "pereslano")
+_URL_HINTS = ("://", "www.", "t.me/", "telegram.me/")
+_TLD_HINT = re.compile(r"\.(?:" + _TLDS + r")\b")
 _HANDLE = re.compile(r"@\w+")
 _NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -145,7 +147,7 @@ def _repair_word(word: str, prefer_cyrillic: bool) -> str:
 
 def repair_homoglyphs(text: str) -> str:
     """Replace look-alike letters of the other script inside mixed-script words."""
-    if not _SCRIPT_SEAM.search(text):
+    if not _CYRILLIC_CHAR.search(text) or not _SCRIPT_SEAM.search(text):
         return text
     prefer_cyrillic = len(_CYRILLIC_CHAR.findall(text)) >= len(_LATIN_CHAR.findall(text))
     return _WORD.sub(lambda m: _repair_word(m.group(0), prefer_cyrillic), text)
@@ -183,9 +185,10 @@ def _mask_number(match: re.Match[str]) -> str:
 
 def mask(text: str) -> str:
     """Replace channel lines, links, @handles and numbers (not years) with mask tokens."""
-    if _CHANNEL_HINT.search(text):
+    lowered = text.lower()
+    if any(hint in lowered for hint in _CHANNEL_HINTS):
         text = _CHANNEL_LINE.sub(f" {MASK_CHANNEL} ", text)
-    if _URL_HINT.search(text):
+    if any(hint in lowered for hint in _URL_HINTS) or _TLD_HINT.search(lowered):
         text = _TG_LINK.sub(f" {MASK_CHANNEL} ", text)
         text = _URL.sub(f" {MASK_URL} ", text)
     if "@" in text:
@@ -244,6 +247,9 @@ def feature_view(text: str) -> str:
     if "?" in text:
         text = text.replace("?", f" {MASK_QUESTION} ?")
     text = _QUOTES.sub(f" {MASK_QUOTE} ", text)
+    words = _NOT_TOKEN.sub(" ", text).split()
+    if NEGATORS.isdisjoint(words):
+        return " ".join(words)
     out: list[str] = []
     for clause in _CLAUSE_END.split(text):
         _mark_negation(clause, out)
