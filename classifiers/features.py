@@ -6,16 +6,28 @@ n-gram columns of each distinct word once and keeps them in a cache, then sums t
 post into a sparse count matrix; a ``TfidfTransformer`` weights the counts. This is
 several times faster than ``TfidfVectorizer(analyzer="char_wb")``, which walks every
 n-gram of every post in Python, and gives the same counts.
+
+:class:`ConceptPairs` adds what a linear model over n-grams cannot see: which *kinds*
+of things a post brings together. Each word is mapped to the concepts of the precedent
+argument it names (Kosovo, an annexed or seceding region, Republika Srpska, a vote or
+recognition, the West, Russia, law, a double standard, a rebuttal's vocabulary) and the
+rebuttal cues of the feature view (question, quotation, negation). A post's features are
+its concepts and every pair of them, so "Priština ... Luhansk ... ?" and "Kosovo ...
+Krim ... ?" share ``KOS&ANX&…`` features although they share no word.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize as normalize_rows
+
+from classifiers.normalize import MASK_QUESTION, MASK_QUOTE, NEGATION_PREFIX
 
 CACHE_LIMIT = 300_000  # distinct words whose columns are kept; the cache is reset beyond
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -125,3 +137,116 @@ class StemTokenizer:
     def __call__(self, text: str) -> list[str]:
         n = self.length
         return [w if w.startswith("_") else w[:n] for w in text.split()]
+
+
+# Concepts of the precedent argument, on the feature view (Latin, folded, lower-case).
+# Prefixes match the start of a word (inflected forms); exact words match whole words.
+CONCEPT_PREFIXES = {
+    "KOS": "kosov kosmet pristin albanc kurti taci thaci kfor bondstil",
+    "ANX": "krim(?!in) sevastop simferop donbas donjec donetsk luhansk lugansk herson zaporo "
+    "novorus abhaz osetij cinval cecen",
+    "RS": "dodik banjaluk",
+    "VOTE": "referendum samoopred nezavisn otcep otcjep secesi deklarac prizna",
+    "WEST": "zapad nato brisel vasington amerik evrop bajden klinton olbrajt",
+    "RU": "rusij rusk moskv kremlj putin lavrov zaharov nebenzj medvedev peskov",
+    "LAW": "medjunarodn msp icj povelj rezoluc helsin pravil",
+    "DBL": "dvostruk arsin licemer licemjer hipokriz standard razlik drugacij generis "
+    "jedinstven poseb izuzet dosledn doslijedn",
+    "CN": "propagand izgovor laz manipul okupac okupir aneksij anektir agresi mariupol "
+    "instrumental tenk sankc",
+}
+CONCEPT_WORDS = {
+    "KOS": "2008",
+    "RS": "srpska srpske srpskoj srpsku rs",
+    "WEST": "eu",
+    "RU": "rusi rusa",
+    "LAW": "1244 pravo prava pravu pravom sud suda sudu sudom",
+    "DBL": "sui isto isti ista",
+    "CN": "buca buci bucu",
+}
+CUE_CONCEPTS = {MASK_QUESTION: "QM", MASK_QUOTE: "Q"}
+NEGATED = "NEG"
+_CONCEPT_PREFIX = {
+    name: re.compile("(?:" + "|".join(words.split()) + ")")
+    for name, words in CONCEPT_PREFIXES.items()
+}
+_CONCEPT_WORD: dict[str, tuple[str, ...]] = {}
+for _name, _words in CONCEPT_WORDS.items():
+    for _word in _words.split():
+        _CONCEPT_WORD[_word] = (*_CONCEPT_WORD.get(_word, ()), _name)
+
+
+def word_concepts(word: str) -> tuple[str, ...]:
+    """The concepts one word of the feature view names (most words: none)."""
+    found = [CUE_CONCEPTS[word]] if word in CUE_CONCEPTS else []
+    if word.startswith(NEGATION_PREFIX):
+        found.append(NEGATED)
+        word = word[len(NEGATION_PREFIX) :]
+    found.extend(_CONCEPT_WORD.get(word, ()))
+    found.extend(name for name, prefix in _CONCEPT_PREFIX.items() if prefix.match(word))
+    return tuple(found)
+
+
+CONCEPTS = tuple(sorted({*CONCEPT_PREFIXES, *CONCEPT_WORDS, *CUE_CONCEPTS.values(), NEGATED}))
+
+
+class ConceptPairs(TransformerMixin, BaseEstimator):
+    """TF-IDF over each post's concepts and the pairs of them it brings together.
+
+    A post has each of its features once, so the TF-IDF of a feature is its smoothed
+    IDF (as scikit-learn computes it), and each row is scaled to unit length. Features
+    never seen in training are dropped.
+    """
+
+    def _keys(self, text: str) -> list[int]:
+        """Feature keys of a post: concept ``c`` is ``c``; the pair ``a < b`` is ``(a+1)*K + b``."""
+        cache = self.__dict__.setdefault("_cache", {})
+        found: set[int] = set()
+        for word in text.split():
+            ids = cache.get(word)
+            if ids is None:
+                if len(cache) >= CACHE_LIMIT:
+                    cache.clear()
+                ids = cache[word] = tuple(CONCEPTS.index(c) for c in word_concepts(word))
+            found.update(ids)
+        ordered = sorted(found)
+        k = len(CONCEPTS)
+        pairs = [(a + 1) * k + b for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+        return ordered + pairs
+
+    def fit(self, X: Iterable[str], y: object = None) -> ConceptPairs:
+        rows = [self._keys(text) for text in X]
+        df = Counter(key for keys in rows for key in keys)
+        self.keys_ = sorted(df)
+        self.columns_ = {key: j for j, key in enumerate(self.keys_)}
+        n = len(rows)
+        self.idf_ = np.array(
+            [np.log((1 + n) / (1 + df[key])) + 1 for key in self.keys_], dtype=np.float32
+        )
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        columns = self.columns_
+        indices: list[int] = []
+        indptr = [0]
+        for text in X:
+            found = (columns.get(key) for key in self._keys(text))
+            indices.extend(sorted(j for j in found if j is not None))
+            indptr.append(len(indices))
+        cols = np.asarray(indices, dtype=np.int32)
+        shape = (len(indptr) - 1, len(self.keys_))
+        matrix = sp.csr_matrix((self.idf_[cols], cols, np.asarray(indptr)), shape=shape)
+        return normalize_rows(matrix)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        k = len(CONCEPTS)
+        names = [
+            CONCEPTS[key] if key < k else f"{CONCEPTS[key // k - 1]}&{CONCEPTS[key % k]}"
+            for key in self.keys_
+        ]
+        return np.asarray(names, dtype=object)
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())
+        state.pop("_cache", None)
+        return state

@@ -2,7 +2,8 @@
 
 :func:`build_pipeline` makes the whole model: the feature view of the text (see
 :func:`classifiers.normalize.feature_view`: normalised, with quotation-mark, question and
-negation cues) goes to word (1-2) and character-within-word n-gram TF-IDF features, then
+negation cues) goes to word (1-2) and character-within-word n-gram TF-IDF features and
+the concepts a post brings together (:class:`classifiers.features.ConceptPairs`), then
 to :class:`NarrativeClassifier`: one logistic regression per label (one-vs-rest), whose
 probabilities are the scores, and for ``kosovo_precedent`` a second opinion averaged in:
 P(the post argues about the precedent) x P(it advances rather than rebuts the claim).
@@ -33,7 +34,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from classifiers import LABELS
-from classifiers.features import CharNgramCounter, StemTokenizer, split_tokens
+from classifiers.features import CharNgramCounter, ConceptPairs, StemTokenizer, split_tokens
 from classifiers.normalize import feature_view_many, normalize
 
 RANDOM_STATE = 20260101
@@ -64,6 +65,7 @@ class ModelParams:
     class_weight: str | None = "balanced"
     stem_length: int | None = None  # cut words to this many characters (None: whole words)
     precedent_stance: bool = True  # average in P(topic) x P(stance) for kosovo_precedent
+    concept_weight: float = 0.3  # weight of the concept-pair features (0: none; chosen by CV)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,7 @@ class ModelParams:
             "class_weight": self.class_weight,
             "stem_length": self.stem_length,
             "precedent_stance": self.precedent_stance,
+            "concept_weight": self.concept_weight,
         }
 
 
@@ -178,10 +181,16 @@ def build_pipeline(params: ModelParams | None = None) -> Pipeline:
         class_weight=p.class_weight,
         stance_label=LABELS.index(PRECEDENT) if p.precedent_stance else None,
     )
+    views: list[tuple[str, Any]] = [("words", words), ("chars", chars)]
+    weights = None
+    if p.concept_weight:
+        views.append(("concepts", ConceptPairs()))
+        weights = {"words": 1.0, "chars": 1.0, "concepts": p.concept_weight}
+    features = FeatureUnion(views, transformer_weights=weights)
     return Pipeline(
         [
             ("normalize", FunctionTransformer(feature_view_many)),
-            ("features", FeatureUnion([("words", words), ("chars", chars)])),
+            ("features", features),
             ("classify", classifier),
         ]
     )
@@ -350,11 +359,17 @@ class NarrativeModel:
 
 
 def feature_names(pipeline: Pipeline) -> np.ndarray:
-    """Names of the model's features: ``w:<word n-gram>`` and ``c:<char n-gram>``."""
-    union = pipeline.named_steps["features"]
-    words = union.transformer_list[0][1].get_feature_names_out()
-    chars = union.transformer_list[1][1].named_steps["counts"].get_feature_names_out()
-    return np.concatenate([[f"w:{n}" for n in words], [f"c:{n}" for n in chars]])
+    """Names of the model's features: ``w:<word n-gram>``, ``c:<char n-gram>``, ``k:<concepts>``.
+
+    ``k:KOS&ANX`` is the concept pair "names Kosovo and an annexed region" (see
+    :class:`classifiers.features.ConceptPairs`).
+    """
+    views = dict(pipeline.named_steps["features"].transformer_list)
+    names = [[f"w:{n}" for n in views["words"].get_feature_names_out()]]
+    names.append([f"c:{n}" for n in views["chars"].named_steps["counts"].get_feature_names_out()])
+    if "concepts" in views:
+        names.append([f"k:{n}" for n in views["concepts"].get_feature_names_out()])
+    return np.concatenate(names)
 
 
 def out_of_fold(

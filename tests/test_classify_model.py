@@ -150,7 +150,7 @@ def test_explanations_name_the_ngrams_behind_each_label(model: NarrativeModel) -
     (explained,) = model.explain([text])
     assert "kosovo_precedent" in explained
     names = [name for name, weight in explained["kosovo_precedent"]]
-    assert names and all(n.startswith(("w:", "c:")) for n in names)
+    assert names and all(n.startswith(("w:", "c:", "k:")) for n in names)
     assert all(weight > 0 for _, weight in explained["kosovo_precedent"])
 
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classifiers.features import ConceptPairs, word_concepts
 from classifiers.langid import bcms_variety, identify, script_of
 from classifiers.normalize import feature_view, normalize, strip_diacritics, to_latin
 
@@ -148,3 +149,19 @@ def test_identify_marks_posts_in_and_out_of_scope(text: str, in_scope: bool, lan
 )
 def test_variety_cues(text: str, variety: str) -> None:
     assert bcms_variety(text) == variety
+
+
+def test_concepts_name_what_a_post_brings_together() -> None:
+    assert set(word_concepts("pristini")) == {"KOS"}
+    assert set(word_concepts("luhansku")) == {"ANX"}
+    assert word_concepts("kriminal") == ()  # "krim" is Crimea, "kriminal" is not
+    assert set(word_concepts("neg_presedan")) == {"NEG"}
+    assert set(word_concepts("_qm_")) == {"QM"}
+    latin = "Zašto Priština može, a Luhansk ne može?"
+    cyrillic = "Зашто Приштина може, а Луганск не може?"
+    concepts = ConceptPairs().fit([feature_view(latin)])
+    names = list(concepts.get_feature_names_out())
+    assert {"ANX", "KOS", "QM", "ANX&KOS", "KOS&QM"} <= set(names)
+    rows = concepts.transform([feature_view(latin), feature_view(cyrillic), "kiša danas"])
+    assert (rows[0] != rows[1]).nnz == 0  # either script: the same features
+    assert rows[2].nnz == 0
