@@ -5,7 +5,8 @@ Posts repeat their words, and character n-grams "within word boundaries" (scikit
 n-gram columns of each distinct word once and keeps them in a cache, then sums them per
 post into a sparse count matrix; a ``TfidfTransformer`` weights the counts. This is
 several times faster than ``TfidfVectorizer(analyzer="char_wb")``, which walks every
-n-gram of every post in Python, and gives the same counts.
+n-gram of every post in Python, and gives the same counts (a test compares them; only a
+word shorter than an n-gram differs: scikit-learn counts it again for every longer n).
 
 :class:`ConceptPairs` adds what a linear model over n-grams cannot see: which *kinds*
 of things a post brings together. Each word is mapped to the concepts of the precedent
@@ -92,25 +93,35 @@ class CharNgramCounter(TransformerMixin, BaseEstimator):
         return found
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        parts: list[np.ndarray] = []
-        lengths: list[int] = []
-        cache = self.__dict__.setdefault("_cache", {})
-        get = cache.get
+        """Counts per post, as (posts x distinct words) @ (distinct words x n-grams).
+
+        The product sums the n-grams that several words of a post share, without the
+        sort a per-post concatenation would need.
+        """
+        local: dict[str, int] = {}
+        word_ids: list[int] = []
+        indptr = [0]
         for text in X:
-            words = text.split()
-            found = [get(word) for word in words]
-            if any(cols is None for cols in found):
-                found = [self._columns(word) for word in words]
-            parts.extend(found)
-            lengths.append(sum(map(len, found)))
-        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        indices = np.concatenate(parts) if parts else _EMPTY
-        data = np.ones(indices.size, dtype=np.float32)
-        shape = (len(lengths), len(self.vocabulary_))
-        matrix = sp.csr_matrix((data, indices, indptr), shape=shape)
-        matrix.sum_duplicates()
-        return matrix
+            for word in text.split():
+                word_ids.append(local.setdefault(word, len(local)))
+            indptr.append(len(word_ids))
+        columns = [self._columns(word) for word in local]
+        word_rows = np.zeros(len(columns) + 1, dtype=np.int64)
+        np.cumsum([len(cols) for cols in columns], out=word_rows[1:])
+        grams = np.concatenate(columns) if columns else _EMPTY
+        n_words, n_grams = len(columns), len(self.vocabulary_)
+        ngrams_of = sp.csr_matrix(
+            (np.ones(grams.size, dtype=np.float32), grams, word_rows), shape=(n_words, n_grams)
+        )
+        words_of = sp.csr_matrix(
+            (
+                np.ones(len(word_ids), dtype=np.float32),
+                np.asarray(word_ids, dtype=np.int64),
+                indptr,
+            ),
+            shape=(len(indptr) - 1, n_words),
+        )
+        return (words_of @ ngrams_of).tocsr()
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         names = np.empty(len(self.vocabulary_), dtype=object)
@@ -201,14 +212,15 @@ class ConceptPairs(TransformerMixin, BaseEstimator):
     def _keys(self, text: str) -> list[int]:
         """Feature keys of a post: concept ``c`` is ``c``; the pair ``a < b`` is ``(a+1)*K + b``."""
         cache = self.__dict__.setdefault("_cache", {})
-        found: set[int] = set()
-        for word in text.split():
-            ids = cache.get(word)
-            if ids is None:
-                if len(cache) >= CACHE_LIMIT:
-                    cache.clear()
-                ids = cache[word] = tuple(CONCEPTS.index(c) for c in word_concepts(word))
-            found.update(ids)
+        words = set(text.split())
+        try:  # fast path: every word seen before (most words name no concept: ())
+            found = set().union(*map(cache.__getitem__, words))
+        except KeyError:
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            for word in words.difference(cache):
+                cache[word] = tuple(CONCEPTS.index(c) for c in word_concepts(word))
+            found = set().union(*map(cache.__getitem__, words))
         ordered = sorted(found)
         k = len(CONCEPTS)
         pairs = [(a + 1) * k + b for i, a in enumerate(ordered) for b in ordered[i + 1 :]]

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -117,6 +118,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         labels, topic = Y[:, :-1], Y[:, -1]
         self.estimators_ = [self._logistic().fit(X, labels[:, j]) for j in range(labels.shape[1])]
         self.topic_ = self.stance_ = None
+        self.__dict__.pop("_stacked", None)
         j = self.stance_label
         rows = np.flatnonzero(topic == 1)
         if j is not None and len(np.unique(labels[rows, j])) == 2:
@@ -124,13 +126,30 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             self.stance_ = self._logistic().fit(X[rows], labels[rows, j])
         return self
 
+    def _weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every logistic regression's weights as one matrix (one product per batch)."""
+        cached = self.__dict__.get("_stacked")
+        if cached is None:
+            models = [*self.estimators_, *([self.topic_, self.stance_] if self.topic_ else [])]
+            weights = np.column_stack([m.coef_[0] for m in models]).astype(np.float64)
+            cached = self._stacked = (weights, np.array([m.intercept_[0] for m in models]))
+        return cached
+
     def predict_proba(self, X: Any) -> np.ndarray:
-        scores = np.column_stack([est.predict_proba(X)[:, 1] for est in self.estimators_])
+        weights, intercepts = self._weights()
+        probabilities = expit(np.asarray(X @ weights) + intercepts)
+        n = len(self.estimators_)
+        scores = probabilities[:, :n]
         j = self.stance_label
         if j is not None and self.topic_ is not None:
-            second = self.topic_.predict_proba(X)[:, 1] * self.stance_.predict_proba(X)[:, 1]
+            second = probabilities[:, n] * probabilities[:, n + 1]
             scores[:, j] = (scores[:, j] + second) / 2
         return scores
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_stacked", None)  # derived from the estimators
+        return state
 
     def predict(self, X: Any) -> np.ndarray:
         """0/1 per label at probability 0.5 (the model applies its tuned thresholds)."""

@@ -6,8 +6,9 @@ import cyrtranslit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import CountVectorizer
 
-from classifiers.features import ConceptPairs, word_concepts
+from classifiers.features import CharNgramCounter, ConceptPairs, word_concepts
 from classifiers.langid import bcms_variety, identify, script_of
 from classifiers.normalize import feature_view, normalize, strip_diacritics, to_latin
 
@@ -165,3 +166,22 @@ def test_concepts_name_what_a_post_brings_together() -> None:
     rows = concepts.transform([feature_view(latin), feature_view(cyrillic), "kiša danas"])
     assert (rows[0] != rows[1]).nnz == 0  # either script: the same features
     assert rows[2].nnz == 0
+
+
+def test_char_ngram_counts_equal_scikit_learns_char_wb() -> None:
+    texts = [
+        feature_view(t)
+        for t in (
+            "Косово Косово Крим, двоструки аршини",
+            "Kosovo i Krim: dvostruki aršini, opet Kosovo",
+            "Prištini nije trebao referendum",
+            "Крим референдум Приштина Приштина",
+        )
+    ]
+    texts = [" ".join(w for w in t.split() if len(w) >= 4) for t in texts]  # see docstring
+    ours = CharNgramCounter(ngram_range=(2, 5), min_df=2).fit(texts)
+    theirs = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, lowercase=False)
+    expected = theirs.fit_transform(texts).toarray()
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert (ours.transform(texts).toarray() == expected).all()
+    assert expected.max() >= 2  # repeated words and shared n-grams are summed
