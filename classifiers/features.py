@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,7 +52,28 @@ def word_char_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     return grams
 
 
-class CharNgramCounter(TransformerMixin, BaseEstimator):
+class _WordCache:
+    """A per-instance cache of what each distinct word gives; reset beyond CACHE_LIMIT.
+
+    Not pickled: it is rebuilt on demand.
+    """
+
+    def _cached(self, word: str, compute: Callable[[str], Any]) -> Any:
+        cache = self.__dict__.setdefault("_cache", {})
+        found = cache.get(word)
+        if found is None:
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            found = cache[word] = compute(word)
+        return found
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())
+        state.pop("_cache", None)
+        return state
+
+
+class CharNgramCounter(_WordCache, TransformerMixin, BaseEstimator):
     """Counts of character n-grams within words, computed once per distinct word.
 
     ``min_df``: an n-gram must occur in at least this many training texts.
@@ -73,24 +95,19 @@ class CharNgramCounter(TransformerMixin, BaseEstimator):
             df.update(grams)
         kept = sorted(g for g, n in df.items() if n >= self.min_df)
         self.vocabulary_ = {g: i for i, g in enumerate(kept)}
-        self._cache: dict[str, np.ndarray] = {}
+        self.__dict__.pop("_cache", None)
         return self
 
     # -- transforming --------------------------------------------------------------
 
     def _columns(self, word: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_cache", {})
-        found = cache.get(word)
-        if found is not None:
-            return found
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
+        return self._cached(word, self._compute_columns)
+
+    def _compute_columns(self, word: str) -> np.ndarray:
         vocab = self.vocabulary_
         min_n, max_n = self.ngram_range
         cols = [vocab[g] for g in word_char_ngrams(word, min_n, max_n) if g in vocab]
-        found = np.asarray(cols, dtype=np.int32) if cols else _EMPTY
-        cache[word] = found
-        return found
+        return np.asarray(cols, dtype=np.int32) if cols else _EMPTY
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         """Counts per post, as (posts x distinct words) @ (distinct words x n-grams).
@@ -128,11 +145,6 @@ class CharNgramCounter(TransformerMixin, BaseEstimator):
         for gram, i in self.vocabulary_.items():
             names[i] = gram
         return names
-
-    def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())
-        state.pop("_cache", None)  # rebuilt on demand; not worth storing
-        return state
 
 
 class StemTokenizer:
@@ -201,7 +213,12 @@ def word_concepts(word: str) -> tuple[str, ...]:
 CONCEPTS = tuple(sorted({*CONCEPT_PREFIXES, *CONCEPT_WORDS, *CUE_CONCEPTS.values(), NEGATED}))
 
 
-class ConceptPairs(TransformerMixin, BaseEstimator):
+def _concept_ids(word: str) -> tuple[int, ...]:
+    """:func:`word_concepts` as indexes into :data:`CONCEPTS`."""
+    return tuple(CONCEPTS.index(c) for c in word_concepts(word))
+
+
+class ConceptPairs(_WordCache, TransformerMixin, BaseEstimator):
     """TF-IDF over each post's concepts and the pairs of them it brings together.
 
     A post has each of its features once, so the TF-IDF of a feature is its smoothed
@@ -216,15 +233,11 @@ class ConceptPairs(TransformerMixin, BaseEstimator):
         try:  # fast path: every word seen before (most words name no concept: ())
             found = set().union(*map(cache.__getitem__, words))
         except KeyError:
-            if len(cache) >= CACHE_LIMIT:
-                cache.clear()
-            for word in words.difference(cache):
-                cache[word] = tuple(CONCEPTS.index(c) for c in word_concepts(word))
-            found = set().union(*map(cache.__getitem__, words))
+            found = set().union(*(self._cached(word, _concept_ids) for word in words))
         ordered = sorted(found)
         k = len(CONCEPTS)
         pairs = [(a + 1) * k + b for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
-        return ordered + pairs
+        return ordered + pairs  # ascending: every concept (< k) before every pair
 
     def fit(self, X: Iterable[str], y: object = None) -> ConceptPairs:
         rows = [self._keys(text) for text in X]
@@ -242,8 +255,8 @@ class ConceptPairs(TransformerMixin, BaseEstimator):
         indices: list[int] = []
         indptr = [0]
         for text in X:
-            found = (columns.get(key) for key in self._keys(text))
-            indices.extend(sorted(j for j in found if j is not None))
+            found = (columns.get(key) for key in self._keys(text))  # ascending, as the keys
+            indices.extend(j for j in found if j is not None)
             indptr.append(len(indices))
         cols = np.asarray(indices, dtype=np.int32)
         shape = (len(indptr) - 1, len(self.keys_))
@@ -257,8 +270,3 @@ class ConceptPairs(TransformerMixin, BaseEstimator):
             for key in self.keys_
         ]
         return np.asarray(names, dtype=object)
-
-    def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())
-        state.pop("_cache", None)
-        return state

@@ -130,8 +130,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         """Every logistic regression's weights as one matrix (one product per batch)."""
         cached = self.__dict__.get("_stacked")
         if cached is None:
-            models = [*self.estimators_, *([self.topic_, self.stance_] if self.topic_ else [])]
-            weights = np.column_stack([m.coef_[0] for m in models]).astype(np.float64)
+            second = [self.topic_, self.stance_] if self.topic_ is not None else []
+            models = [*self.estimators_, *second]
+            weights = np.column_stack([m.coef_[0] for m in models])
             cached = self._stacked = (weights, np.array([m.intercept_[0] for m in models]))
         return cached
 

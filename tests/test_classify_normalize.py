@@ -1,4 +1,4 @@
-"""Normalisation, script and language: the feature view is the same in either script."""
+"""Normalisation, script and language, and the features read off the normalised view."""
 
 from __future__ import annotations
 
