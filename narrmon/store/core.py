@@ -24,9 +24,8 @@ from sqlalchemy.engine import make_url
 from narrmon.errors import StoreError
 from narrmon.records import Account, MetricSnapshot, Post, Rejected
 from narrmon.store import schema
-from narrmon.store.fast_pg import driver_cursor, pg_copy_write, pg_post_values, pg_snapshot_values
+from narrmon.store.fast_pg import pg_copy_write, pg_post_values, pg_snapshot_values
 from narrmon.store.fast_sqlite import (
-    sqlite_cursor,
     sqlite_post_values,
     sqlite_snapshot_values,
     sqlite_write,
@@ -38,6 +37,7 @@ from narrmon.store.rows import (
     SNAPSHOT_COLUMNS,
     SNAPSHOT_KEY,
     content_hash,
+    driver_cursor,
     dumps,
     post_row,
     snapshot_row,
@@ -334,7 +334,7 @@ class Store:
                     )
                 elif self.dialect == "sqlite":  # the driver directly: no per-row processing
                     marks = ",".join("?" * len(chunk))
-                    result = sqlite_cursor(conn).execute(
+                    result = driver_cursor(conn).execute(
                         "SELECT post_id, content_hash FROM posts "
                         f"WHERE platform = ? AND post_id IN ({marks})",
                         [platform, *chunk],

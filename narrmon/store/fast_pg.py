@@ -14,11 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from narrmon.records import MetricSnapshot, Post
-from narrmon.store.rows import post_row, snapshot_row
-
-
-def driver_cursor(conn: Connection) -> Any:
-    return conn.connection.driver_connection.cursor()
+from narrmon.store.rows import driver_cursor, post_row, snapshot_row
 
 
 def pg_copy_write(

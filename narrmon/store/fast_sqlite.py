@@ -16,13 +16,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from narrmon.records import MetricSnapshot, Post
-from narrmon.store.rows import dumps, json_list
+from narrmon.store.rows import driver_cursor, dumps, json_list
 
 _SQLITE_SQL: dict[tuple, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
-
-
-def sqlite_cursor(conn: Connection) -> Any:
-    return conn.connection.driver_connection.cursor()
 
 
 def upsert_sql(
@@ -88,7 +84,7 @@ def sqlite_write(
     sql, defaults = upsert_sql(table, columns, key, keep)
     if defaults:
         values = [(*row, *defaults) for row in values]
-    cursor = sqlite_cursor(conn)
+    cursor = driver_cursor(conn)
     with _row_trigger_deferred(cursor, table.name, len(values)):
         cursor.executemany(sql, values)
         written = cursor.rowcount

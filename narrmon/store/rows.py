@@ -11,12 +11,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from sqlalchemy import Connection
 
 from narrmon.records import MetricSnapshot, Post
 
 POST_KEY = ("platform", "post_id")
 POST_KEEP = frozenset({"platform", "post_id", "collected_at", "deleted_at"})
 SNAPSHOT_KEY = ("platform", "post_id", "captured_at")
+
+
+def driver_cursor(conn: Connection) -> Any:
+    """A cursor of the DB-API driver under a SQLAlchemy connection (the fast write paths)."""
+    return conn.connection.driver_connection.cursor()
+
 
 POST_COLUMNS = (
     "platform",
