@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=  # e.g. make test PYTEST_ARGS="-m clock --clock-shift-days 730"
 
 SYSDEPS := poppler-utils chromium  # pdftotext/pdftoppm and headless Chromium for report tests
 
@@ -21,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/narrmon demo
 
 test: $(STAMP) sysdeps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Report tests read PDFs with poppler and open HTML in Chromium (Debian packages).
 sysdeps:

@@ -3,7 +3,9 @@
 
 Every 6 hours: re-reads the reach (views, forwards, replies, reactions; likes, reposts,
 quotes, impressions) of posts younger than the configured horizon and appends metric
-snapshots, so each post's growth is kept. Posts that vanished are marked deleted with
+snapshots, so each post's growth is kept. The horizon counts back from the end of the
+run's data interval (a manual run without one: the clock), so rerunning a run refreshes
+the same posts. Posts that vanished are marked deleted with
 the time they were first found missing. A platform whose Connection is not set is
 skipped with a note.
 """
@@ -11,7 +13,7 @@ skipped with a note.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import dag, get_current_context, task
 
 from narrmon.orchestration import DEFAULT_ARGS, TELEGRAM_POOL, X_POOL
 
@@ -32,13 +34,13 @@ def narrmon_refresh_metrics() -> None:
     def refresh_telegram() -> dict:
         from narrmon.orchestration import refresh_platform
 
-        return refresh_platform("telegram")
+        return refresh_platform("telegram", get_current_context().get("data_interval_end"))
 
     @task(pool=X_POOL)
     def refresh_x() -> dict:
         from narrmon.orchestration import refresh_platform
 
-        return refresh_platform("x")
+        return refresh_platform("x", get_current_context().get("data_interval_end"))
 
     refresh_telegram()
     refresh_x()

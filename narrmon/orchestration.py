@@ -117,8 +117,11 @@ def classify_new() -> dict[str, Any]:
     return classify_posts(config, store).as_dict()
 
 
-def refresh_platform(platform: str) -> dict[str, Any]:
-    """Re-read the reach of recent posts of one platform (skipped without a Connection)."""
+def refresh_platform(platform: str, now: datetime | None = None) -> dict[str, Any]:
+    """Re-read the reach of recent posts of one platform (skipped without a Connection).
+
+    ``now`` is where the horizon counts back from (a DAG run's data interval end).
+    """
     from narrmon.errors import ConfigError
     from narrmon.pipeline.collect import refresh
 
@@ -128,7 +131,7 @@ def refresh_platform(platform: str) -> dict[str, Any]:
     except ConfigError as exc:
         log.warning("reach refresh of %s skipped: %s", platform, exc)
         return {"platform": platform, "skipped": str(exc)}
-    report = refresh(config, store, platform=platform, credentials=creds)
+    report = refresh(config, store, platform=platform, credentials=creds, now=now)
     if report.failed:
         from narrmon.errors import NarrmonError
 

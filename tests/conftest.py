@@ -3,6 +3,10 @@
 PostgreSQL tests use ``$NARRMON_TEST_PG_URL``; each test gets its own schema, dropped
 afterwards. Without that variable they are skipped with the reason, except in CI
 (``CI`` set), where a missing PostgreSQL fails the run.
+
+``--clock-shift-days N`` moves the whole session's clock N days ahead (``time-machine``;
+the clock keeps ticking). ``.ci/run`` runs the date-sensitive tests (marked ``clock``)
+that way too, so a test that reads the wall clock instead of fixing its "now" fails there.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,31 @@ from narrmon.store import Store
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_ENV = "NARRMON_TEST_PG_URL"
+CLOCK_SHIFT_OPTION = "--clock-shift-days"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        CLOCK_SHIFT_OPTION,
+        type=int,
+        default=0,
+        help="run the session with the clock moved this many days ahead (see -m clock)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    days = config.getoption(CLOCK_SHIFT_OPTION)
+    if days:
+        import time_machine
+
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = config.getoption(CLOCK_SHIFT_OPTION)
+    return f"clock moved {days} days ahead: it reads {datetime.now(UTC):%Y-%m-%d}" if days else None
 
 
 def pg_url() -> str | None:

@@ -20,6 +20,8 @@ from narrmon.records import Post
 from narrmon.store import Store, schema
 from narrmon.store.labels import load_annotations, save_annotations
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 runner = CliRunner()
 PER_LABEL = 20  # seed posts per label in the small training corpus
 UNLABELLED = 40

@@ -23,6 +23,8 @@ from narrmon.pipeline.collect import Credentials, collect, refresh
 from narrmon.store import Store, schema
 from tests.collect_fakes import FakeClock, FakeTelegram, XRouter, channel, message
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 API_ID = "918273645"
 API_HASH = "feedc0ffee0123456789abcdefabcdef"
 BEARER = "AAAAAAAAAAAAAAAAAAAAAsecretBearer%2Ftoken%3DXYZ987"

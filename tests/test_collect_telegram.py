@@ -16,6 +16,8 @@ from narrmon.store import Store, schema
 from narrmon.store.queries import stats, telegram_gaps
 from tests.collect_fakes import T0, FakeClock, FakeTelegram, channel, message, service
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 CID = 1_500_000_001
 OTHER = 1_500_000_002
 

@@ -15,6 +15,8 @@ from narrmon.pipeline.collect import collect, list_sources, refresh
 from narrmon.store import Store, schema
 from tests.collect_fakes import T0, FakeClock, XRouter
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 USER = "/2/users/by/username/istok_rs"
 TIMELINE = "/2/users/1001/tweets"
 SEARCH = "/2/tweets/search/recent"

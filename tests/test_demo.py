@@ -14,6 +14,8 @@ from classifiers import LABELS
 from narrmon.demo import run_demo
 from tests.report_store import need_tool
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, trained) -> tuple[Path, dict, str]:

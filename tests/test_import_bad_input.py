@@ -15,6 +15,8 @@ from narrmon.errors import InputError
 from narrmon.records import Post, Rejected, Skipped
 from tests.test_import_telethon import dumps, message
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 GOOD = [dumps(message(i, f"Косово пост {i}")) for i in range(1, 6)]
 
 

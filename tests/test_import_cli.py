@@ -14,6 +14,8 @@ from narrmon.pipeline import import_paths
 from narrmon.store import Store, schema
 from tests.test_import_telethon import DUMP_NAME, dumps, message, telethon_objects, write_jsonl
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 REPO = Path(__file__).resolve().parent.parent
 REALDATA = REPO.parent / "shared" / "realdata"
 

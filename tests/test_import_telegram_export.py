@@ -7,8 +7,12 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from collectors.importers.telegram_export import iter_records
 from narrmon.records import Account, MetricSnapshot, Post, Rejected, Skipped
+
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 

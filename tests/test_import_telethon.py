@@ -6,11 +6,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from telethon.tl import types as tl
 from telethon.tl.types.messages import ChatFull
 
 from collectors.importers.telethon_json import iter_records
 from narrmon.records import Account, MetricSnapshot, Post, Rejected, Skipped
+
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
 CHANNEL = 1487851422
 OTHER = 1312345678

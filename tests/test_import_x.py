@@ -6,8 +6,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from collectors.importers.x_jsonl import iter_records
 from narrmon.records import Account, MetricSnapshot, Post, Rejected, Skipped
+
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
 RETRIEVED = "2026-11-10T09:15:00+00:00"
 

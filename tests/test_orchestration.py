@@ -8,6 +8,8 @@ import pytest
 
 from narrmon.orchestration import previous_iso_week, report_day
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 
 def test_daily_run_reports_on_the_interval_day_unless_a_day_is_chosen() -> None:
     start = datetime(2026, 11, 20, tzinfo=UTC)

@@ -18,6 +18,8 @@ from narrmon.records import Account, MetricSnapshot, Post
 from narrmon.store import Store
 from tests.report_store import add_labels
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 HISTORY = 14  # days of one kosovo_precedent post each before the spike day
 

@@ -17,6 +17,8 @@ from narrmon.store import Store
 from reports.rollups import growth, run_rollup
 from tests.report_store import CYRILLIC, DAY, LATIN, add_labels, build, t
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SNAP = "2026-11-21T10:00:00+00:00"
 

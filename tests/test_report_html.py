@@ -5,10 +5,14 @@ from __future__ import annotations
 import subprocess
 from datetime import UTC, datetime
 
+import pytest
+
 from narrmon.config import Config
 from narrmon.pipeline import report
 from narrmon.store import Store
 from tests.report_store import DAY, build, need_tool
+
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
 PHONE = "414,2400"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -15,6 +15,8 @@ from narrmon.store import Store
 from reports.pull import COLUMN_NAMES, read_pull, write_pull
 from tests.report_store import CYRILLIC, DAY, LATIN, MARKUP, build
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 
 def _pull(store: Store, **kw) -> pd.DataFrame:
     return report.pull(None, store, DAY, DAY, **kw)

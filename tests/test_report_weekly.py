@@ -16,6 +16,8 @@ from reports.weekly import parse_week
 from reports.weekly_pdf import para_text, register_fonts
 from tests.report_store import LABELS, build, need_tool
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from narrmon.records import Account, MetricSnapshot, Post, Rejected
 from narrmon.store import Store, schema
 from narrmon.store.queries import stats
+
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
 T0 = datetime(2026, 11, 10, 8, 30, tzinfo=UTC)
 

@@ -215,15 +215,18 @@ def refresh(
     telegram_client: Any = None,
     x_client: Any = None,
     clock: Clock | None = None,
+    now: datetime | None = None,
 ) -> RefreshReport:
     """Append fresh metric snapshots for posts younger than ``days`` (default: config).
 
+    The horizon counts back from ``now``: a scheduled run passes the end of its data
+    interval, so a rerun of that interval refreshes the same posts; by default, the clock.
     A post that no longer exists gets ``deleted_at`` (once); it is never removed.
     """
     days = config.refresh.days if days is None else days
     if days < 1:
         raise ConfigError(f"refresh days must be at least 1, not {days}")
-    since = clock_now(clock or SystemClock()) - timedelta(days=days)
+    since = (now or clock_now(clock or SystemClock())) - timedelta(days=days)
     report = RefreshReport(platform, days=days, since=since)
     creds = credentials or Credentials()
     if platform in ("telegram", "all"):

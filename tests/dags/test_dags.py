@@ -20,6 +20,8 @@ import collectors.telegram.client as tg_client
 from narrmon.store import Store, schema
 from tests.collect_fakes import FakeTelegram, XRouter, channel, message
 
+pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
+
 DAG_IDS = {
     "narrmon_collect",
     "narrmon_classify",
@@ -233,11 +235,16 @@ def test_refresh_and_weekly_report(run_dagbag, dag_env) -> None:
     with store.engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(schema.metric_snapshots))
         before = before.scalar_one()
-    _run(run_dagbag, "narrmon_refresh_metrics")
+    # The horizon (7 days) counts back from the run's interval, not from the machine's clock.
+    _run(run_dagbag, "narrmon_refresh_metrics", logical_date=DAY + timedelta(days=2))
     with store.engine.connect() as conn:
         after = conn.execute(select(func.count()).select_from(schema.metric_snapshots))
         after = after.scalar_one()
     assert after - before == 6  # the six Telegram posts are younger than the horizon
+    _run(run_dagbag, "narrmon_refresh_metrics", logical_date=DAY + timedelta(days=30))
+    with store.engine.connect() as conn:
+        later = conn.execute(select(func.count()).select_from(schema.metric_snapshots))
+        assert later.scalar_one() == after  # a month on, they are past it
 
     _run(run_dagbag, "narrmon_classify")
     # The Monday run after 2026-W47 reports on 2026-W47.
