@@ -366,16 +366,30 @@ class NarrativeModel:
                 row = features.getrow(i)
                 explained: dict[str, list] = {}
                 for j in np.flatnonzero(row_decided):
-                    contrib = row.data * coef[j, row.indices]
-                    order = np.argsort(-contrib)[:top]
-                    explained[self.labels[j]] = [
-                        [str(names[row.indices[k]]), round(float(contrib[k]), 4)]
-                        for k in order
-                        if contrib[k] > 0
-                    ]
+                    explained[self.labels[j]] = _top_contributions(row, coef[j], names, top)
                 labels = tuple(self.labels[j] for j in np.flatnonzero(row_decided))
                 out.append((labels, explained))
         return np.vstack(all_scores), out
+
+    def reasons(self, texts: Sequence[str], label: str, top: int = EXPLAIN_TOP) -> list[list]:
+        """Per text, the features that raise ``label``'s score the most, predicted or not."""
+        texts = list(texts)
+        if not texts:
+            return []
+        j = self.labels.index(label)
+        coef = self.pipeline.named_steps["classify"].coef_matrix()[j]
+        features = self._features(texts).tocsr()
+        names = self.feature_names
+        return [_top_contributions(features.getrow(i), coef, names, top) for i in range(len(texts))]
+
+
+def _top_contributions(row: Any, coef: np.ndarray, names: np.ndarray, top: int) -> list[list]:
+    """``[[feature, weight x coefficient], ...]``: the ``top`` positive ones of a sparse row."""
+    contrib = row.data * coef[row.indices]
+    order = np.argsort(-contrib)[:top]
+    return [
+        [str(names[row.indices[k]]), round(float(contrib[k]), 4)] for k in order if contrib[k] > 0
+    ]
 
 
 def feature_names(pipeline: Pipeline) -> np.ndarray:

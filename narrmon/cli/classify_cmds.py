@@ -70,25 +70,46 @@ def train_cmd(
     config: ConfigOption = None,
     models_dir: ModelsDirOption = None,
     db: DbOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Make the new model active even if a label's F1 drops."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Train a model on the seed corpus plus analyst labels and make it active."""
-    from narrmon.pipeline.classify import train
+    """Train a model on the seed corpus plus analyst labels.
 
-    result = train(_config(config, models_dir), open_store(db), data or [])
+    The new model becomes active only if no label's held-out F1 is lower than the
+    active model's (or with --force); it is saved either way.
+    """
+    from narrmon.pipeline.classify import retrain
+
+    outcome = retrain(_config(config, models_dir), open_store(db), data or [], force=force)
+    result = outcome.trained
     if as_json:
-        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
         return
     _print_problems(result.problems)
     console.print(
         f"trained model [bold]{result.version}[/] on {result.train_posts} posts "
-        f"({result.analyst_labels} analyst labels) in {result.seconds:.1f} s; now active"
+        f"({result.analyst_labels} analyst labels) in {result.seconds:.1f} s"
     )
     console.print(f"  saved in {result.path}")
     for name in ("cross_validated", "held_out"):
         block = result.metrics.get(name)
         if block:
             _metrics_table(block, f"{name.replace('_', ' ')} (n={block['n']})")
+    if outcome.promoted:
+        forced = " (--force)" if force and outcome.dropped else ""
+        console.print(f"now active{forced}")
+        return
+    drops = ", ".join(
+        f"{label} {outcome.f1_previous[label]:.3f} -> {outcome.f1_new.get(label, 0.0):.3f}"
+        for label in outcome.dropped
+    )
+    err_console.print(
+        f"not made active: held-out F1 would drop against the active model {outcome.previous} "
+        f"({drops}); {outcome.previous} stays active. Use --force to activate it anyway."
+    )
 
 
 def _metrics_table(block: dict[str, Any], title: str) -> None:
@@ -212,5 +233,6 @@ def label_import_cmd(
     for message in report["problems"]:
         err_console.print(f"  not imported: {message}")
     console.print(
-        f"stored {report['stored']} answers from {path}; {report['skipped']} rows without an answer"
+        f"stored {report['stored']} answers ({report['answers']} rows answered) from {path}; "
+        f"{report['skipped']} rows without an answer"
     )

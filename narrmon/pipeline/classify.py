@@ -171,11 +171,13 @@ def retrain(
     data_files: Sequence[Path | str] = (),
     *,
     seed_path: Path = SEED_PATH,
+    force: bool = False,
 ) -> RetrainResult:
     """Train a new version with analyst labels; make it active only if no label's F1 drops.
 
     Both models are measured on the same held-out split (the seed's test split, with
-    analyst corrections applied), so the comparison is like for like.
+    analyst corrections applied), so the comparison is like for like. ``force`` makes
+    the new version active whatever its figures (it is saved either way).
     """
     previous = registry.active_version(config.models_dir)
     trained = train(config, store, data_files, seed_path=seed_path, activate=previous is None)
@@ -189,7 +191,7 @@ def retrain(
         result = evaluate_model(old, [p.text for p in test_set], [p.labels for p in test_set])
         f1_old = {label: result["per_label"][label]["f1"] for label in LABELS}
     dropped = [label for label in f1_old if f1_new.get(label, 0.0) < f1_old[label]]
-    promoted = previous is None or (bool(f1_new) and not dropped)
+    promoted = force or previous is None or (bool(f1_new) and not dropped)
     if promoted and previous is not None:
         registry.set_active(config.models_dir, trained.version)
     return RetrainResult(trained, previous, promoted, f1_new, f1_old, dropped)
@@ -315,27 +317,56 @@ def classify_file(
     }
 
 
+EXPORT_COLUMNS = (
+    "platform",
+    "post_id",
+    "url",
+    "account",
+    "created_at",
+    "copies",
+    "text",
+    "current_labels",
+    *(f"score_{label}" for label in LABELS),
+    "nearest_label",
+    "why",
+)
+CSV_DELIMITERS = ",;\t"  # what Excel writes, by locale and by "Save as" (tab: Unicode text)
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
+
+
 def export_uncertain(config: Config, store: Store, n: int, out: Path | str) -> int:
-    """Write the ``n`` posts nearest the thresholds to a CSV for analysts; returns rows."""
+    """Write the ``n`` distinct texts nearest the thresholds to a CSV for analysts.
+
+    One row per distinct text (``copies`` counts the posts that share it), with the post's
+    url, account and date, its scores, the label whose threshold it is nearest, and
+    ``why``: the features that pushed that label's score up. Returns the rows written.
+    """
     model = active_model(config)
-    rows = label_store.uncertain_posts(store, model.version or "", model.thresholds, n)
+    rows = label_store.uncertain_posts(
+        store, model.version or "", model.thresholds, n, text_key=text_key
+    )
+    nearest = [
+        min(
+            LABELS,
+            key=lambda label, r=r: abs(r["scores"].get(label, 0.0) - model.thresholds[label]),
+        )
+        for r in rows
+    ]
+    why = [
+        ", ".join(f"{name} +{weight:.2f}" for name, weight in model.reasons([r["text"]], label)[0])
+        for r, label in zip(rows, nearest, strict=True)
+    ]
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = [
-        "platform",
-        "post_id",
-        "text",
-        "current_labels",
-        *(f"score_{label}" for label in LABELS),
-        *LABELS,
-    ]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
-        for r in rows:
+        writer.writerow([*EXPORT_COLUMNS, *LABELS])
+        for r, label, reason in zip(rows, nearest, why, strict=True):
             scores = [f"{r['scores'].get(label, 0.0):.3f}" for label in LABELS]
+            created = r["created_at"].isoformat() if r["created_at"] else ""
             writer.writerow(
-                [r["platform"], r["post_id"], r["text"], ";".join(r["labels"]), *scores]
+                [r["platform"], r["post_id"], r["url"], r["account"], created, r["copies"]]
+                + [r["text"], ";".join(r["labels"]), *scores, label, reason]
                 + [""] * len(LABELS)
             )
     return len(rows)
@@ -352,24 +383,44 @@ def _answer(value: str, where: str) -> bool | None:
     raise ValueError(f"{where}: {value!r} is not an answer (use 1 or 0, x or empty)")
 
 
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV header: comma, semicolon or tab, as Excel writes them."""
+    header = sample.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in CSV_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def import_labels(store: Store, path: Path | str) -> dict[str, Any]:
     """Store analysts' answers from a CSV made by :func:`export_uncertain`.
 
-    A row is an answer when at least one label column is filled: ``1``/``x``/``yes``
-    marks a label present, ``0``/``no`` absent, empty absent. A row whose label
-    columns are all empty was not reviewed and is skipped.
+    Comma, semicolon and tab separated files are read alike, with or without a BOM (as
+    Excel saves them). A row is an answer when at least one label column is filled:
+    ``1``/``x``/``yes``/``da`` marks a label present, ``0``/``no``/``ne`` absent, empty
+    absent. A row whose label columns are all empty was not reviewed and is skipped.
+    Returns ``answers`` (rows answered), ``stored`` (distinct texts: the last answer
+    for a text wins), ``skipped`` and ``problems``.
     """
     source = Path(path)
     if not source.is_file():
         raise InputError(f"no such file: {source}")
     answers, problems, skipped = [], [], 0
     with source.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ("text", *LABELS) if c not in (reader.fieldnames or [])]
+        delimiter = _sniff_delimiter(handle.read(65536))
+        handle.seek(0)
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        found = [name.strip() for name in reader.fieldnames or []]
+        reader.fieldnames = found
+        missing = [c for c in ("text", *LABELS) if c not in found]
         if missing:
-            raise InputError(f"{source}: missing column(s) {', '.join(missing)}")
-        for number, row in enumerate(reader, start=2):
-            where = f"{source}: row {number}"
+            shown = ", ".join(found) if found else "none"
+            raise InputError(
+                f"{source}: missing column(s) {', '.join(missing)}; "
+                f"the header has {len(found)} column(s) separated by "
+                f"{_DELIMITER_NAMES[delimiter]}: {shown}"
+            )
+        for row in reader:
+            where = f"{source}: line {reader.line_num}"
             try:
                 marks = {label: _answer(row.get(label) or "", where) for label in LABELS}
             except ValueError as exc:
@@ -388,4 +439,4 @@ def import_labels(store: Store, path: Path | str) -> dict[str, Any]:
                 }
             )
     stored = label_store.save_annotations(store, answers, source=str(source))
-    return {"stored": stored, "skipped": skipped, "problems": problems}
+    return {"answers": len(answers), "stored": stored, "skipped": skipped, "problems": problems}

@@ -9,7 +9,7 @@ Rewriting a post for the same version replaces both. Analysts' answers live in
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -189,40 +189,65 @@ def scope_counts(store: Store, model_version: str) -> dict[str, int]:
 
 
 def uncertain_posts(
-    store: Store, model_version: str, thresholds: dict[str, float], n: int
+    store: Store,
+    model_version: str,
+    thresholds: dict[str, float],
+    n: int,
+    text_key: Callable[[str], str] = str,
 ) -> list[dict[str, Any]]:
-    """The ``n`` in-scope posts whose scores lie nearest a threshold, nearest first."""
-    p, c = schema.posts, schema.classifications
+    """The ``n`` distinct in-scope texts whose scores lie nearest a threshold, nearest first.
+
+    Posts whose texts have the same ``text_key`` (forwards, reposts, copies) are one row:
+    the earliest post stands for them, and ``copies`` says how many there are. Each row
+    carries the post's url, account handle and creation time.
+    """
+    p, c, a = schema.posts, schema.classifications, schema.accounts
     query = (
-        select(p.c.platform, p.c.post_id, p.c.text, c.c.scores)
+        select(
+            p.c.platform,
+            p.c.post_id,
+            p.c.text,
+            c.c.scores,
+            p.c.url,
+            p.c.created_at,
+            p.c.account_id,
+            a.c.handle,
+        )
         .join(c, (c.c.platform == p.c.platform) & (c.c.post_id == p.c.post_id))
+        .outerjoin(a, (a.c.platform == p.c.platform) & (a.c.account_id == p.c.account_id))
         .where(c.c.model_version == model_version, c.c.in_scope.is_(True))
+        .order_by(p.c.created_at, p.c.platform, p.c.post_id)
         .execution_options(yield_per=DEFAULT_BATCH)
     )
-
-    def candidates(conn: Connection) -> Iterator[tuple[float, str, str, dict[str, Any]]]:
-        for platform, post_id, text, raw in conn.execute(query):
+    by_text: dict[str, dict[str, Any]] = {}
+    with store.engine.connect() as conn:
+        for platform, post_id, text, raw, url, created_at, account_id, handle in conn.execute(
+            query
+        ):
+            key = text_key(text)
+            known = by_text.get(key)
+            if known is not None:
+                known["copies"] += 1
+                continue
             scores = orjson.loads(raw) if raw else {}
             margin = min(
                 (abs(scores.get(label, 0.0) - t) for label, t in thresholds.items()), default=1.0
             )
-            yield margin, platform, post_id, {"text": text, "scores": scores}
-
-    with store.engine.connect() as conn:
-        nearest = heapq.nsmallest(n, candidates(conn), key=lambda r: (r[0], r[1], r[2]))
-    return [
-        {
-            "platform": platform,
-            "post_id": post_id,
-            "text": extra["text"],
-            "scores": extra["scores"],
-            "labels": [
-                label for label, t in thresholds.items() if extra["scores"].get(label, 0) >= t
-            ],
-            "margin": margin,
-        }
-        for margin, platform, post_id, extra in nearest
-    ]
+            by_text[key] = {
+                "platform": platform,
+                "post_id": post_id,
+                "text": text,
+                "scores": scores,
+                "url": url or "",
+                "account": handle or account_id,
+                "created_at": created_at,
+                "copies": 1,
+                "labels": [label for label, t in thresholds.items() if scores.get(label, 0) >= t],
+                "margin": margin,
+            }
+    return heapq.nsmallest(
+        n, by_text.values(), key=lambda r: (r["margin"], r["platform"], r["post_id"])
+    )
 
 
 def save_annotations(store: Store, items: Iterable[dict[str, Any]], *, source: str) -> int:
