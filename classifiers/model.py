@@ -30,11 +30,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_fscore_support
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from classifiers import LABELS
+from classifiers.augment import attributed
 from classifiers.features import CharNgramCounter, ConceptPairs, StemTokenizer, split_tokens
 from classifiers.normalize import feature_view_many, normalize
 
@@ -67,6 +68,7 @@ class ModelParams:
     stem_length: int | None = None  # cut words to this many characters (None: whole words)
     precedent_stance: bool = True  # average in P(topic) x P(stance) for kosovo_precedent
     concept_weight: float = 0.3  # weight of the concept-pair features (0: none; chosen by CV)
+    attribution_copies: bool = True  # train on reported-speech copies (classifiers.augment)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +81,7 @@ class ModelParams:
             "stem_length": self.stem_length,
             "precedent_stance": self.precedent_stance,
             "concept_weight": self.concept_weight,
+            "attribution_copies": self.attribution_copies,
         }
 
 
@@ -407,15 +410,66 @@ def feature_names(pipeline: Pipeline) -> np.ndarray:
 
 
 def out_of_fold(
-    texts: Sequence[str], y_fit: np.ndarray, params: ModelParams | None, folds: int
+    texts: Sequence[str],
+    y_fit: np.ndarray,
+    params: ModelParams | None,
+    folds: int,
+    groups: Sequence[str] | None = None,
+    copies: Sequence[bool] | None = None,
 ) -> np.ndarray:
-    """Probabilities of each text from a model trained on the other folds (fixed seed)."""
-    splitter = KFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
+    """Probabilities of each text from a model trained on the other folds.
+
+    With ``groups`` (a part, a writer, a source per text) no group sits in both the
+    training and the validation folds, so the figures say how the model does on text
+    written by someone it has not read; without, folds are shuffled with a fixed seed.
+    ``copies`` marks the texts whose reported-speech copy joins the training folds
+    (:mod:`classifiers.augment`); predictions are always of the texts as written.
+    """
+    if groups is not None and len(set(groups)) >= folds:
+        splits = GroupKFold(n_splits=folds).split(texts, groups=list(groups))
+    else:
+        splits = KFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE).split(texts)
     oof = np.zeros((len(texts), y_fit.shape[1] - 1))
-    for train_rows, test_rows in splitter.split(texts):
-        pipeline = build_pipeline(params).fit([texts[i] for i in train_rows], y_fit[train_rows])
+    for train_rows, test_rows in splits:
+        pipeline = _fitted(texts, y_fit, train_rows, params, copies)
         oof[test_rows] = pipeline.predict_proba([texts[i] for i in test_rows])
     return oof
+
+
+def _fitted(
+    texts: Sequence[str],
+    y_fit: np.ndarray,
+    rows: np.ndarray,
+    params: ModelParams | None,
+    copies: Sequence[bool] | None,
+) -> Pipeline:
+    """A pipeline fitted on ``rows``, plus a reported-speech copy of each row ``copies`` marks."""
+    train_texts = [texts[i] for i in rows]
+    targets_ = y_fit[rows]
+    if copies is not None and (params or ModelParams()).attribution_copies:
+        extra = [i for i in rows if copies[i]]
+        train_texts += [attributed(texts[i]) for i in extra]
+        targets_ = np.vstack([targets_, y_fit[extra]]) if extra else targets_
+    return build_pipeline(params).fit(train_texts, targets_)
+
+
+def breakdown(
+    y_true: np.ndarray, y_pred: np.ndarray, keys: Sequence[str | None], labels: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Metrics per value of ``keys`` (a part, a register), in key order; None is left out.
+
+    A part may lack some labels altogether: its ``macro_f1`` averages the labels it has.
+    """
+    out = {}
+    keyed = np.asarray([k if k is not None else "" for k in keys], dtype=object)
+    for key in sorted({k for k in keys if k is not None}):
+        rows = keyed == key
+        result = metrics(y_true[rows], y_pred[rows], labels)
+        present = [m["f1"] for m in result["per_label"].values() if m["support"]]
+        result["macro_f1"] = float(np.mean(present)) if present else 0.0
+        result["n"] = int(rows.sum())
+        out[key] = result
+    return out
 
 
 def fit(
@@ -424,11 +478,17 @@ def fit(
     params: ModelParams | None = None,
     *,
     folds: int = CV_FOLDS,
+    groups: Sequence[str] | None = None,
+    facets: dict[str, Sequence[str | None]] | None = None,
+    copies: Sequence[bool] | None = None,
 ) -> tuple[NarrativeModel, dict[str, Any]]:
     """Train on ``texts``; return the model and its cross-validated metrics.
 
-    Thresholds are tuned on out-of-fold probabilities of these texts alone; the
-    cross-validated metrics use those thresholds (so they are slightly optimistic).
+    Thresholds are tuned on out-of-fold probabilities of these texts alone (grouped by
+    ``groups`` when given, see :func:`out_of_fold`); the cross-validated metrics use
+    those thresholds (so they are slightly optimistic). ``facets`` name per-text keys
+    (``{"part": [...], "register": [...]}``) whose figures are given apart, under
+    ``by_<facet>``. ``copies``: see :func:`out_of_fold`.
     """
     texts = list(texts)
     y = indicator(label_sets)
@@ -436,25 +496,38 @@ def fit(
     for j, label in enumerate(LABELS):
         if y[:, j].sum() < folds:
             raise ValueError(f"too few examples of {label}: {int(y[:, j].sum())} (need {folds})")
-    oof = out_of_fold(texts, y_fit, params, folds)
+    oof = out_of_fold(texts, y_fit, params, folds, groups, copies)
     thresholds = tune_thresholds(y, oof, LABELS)
-    cv_metrics = metrics(y, decide(oof, LABELS, thresholds), LABELS)
+    decided = decide(oof, LABELS, thresholds)
+    cv_metrics = metrics(y, decided, LABELS)
     cv_metrics["n"] = len(texts)
     cv_metrics["folds"] = folds
-    pipeline = build_pipeline(params).fit(texts, y_fit)
+    cv_metrics["grouped"] = groups is not None and len(set(groups)) >= folds
+    for name, keys in (facets or {}).items():
+        cv_metrics[f"by_{name}"] = breakdown(y, decided, keys, LABELS)
+    pipeline = _fitted(texts, y_fit, np.arange(len(texts)), params, copies)
     model = NarrativeModel(pipeline=pipeline, labels=tuple(LABELS), thresholds=thresholds)
     model.meta["params"] = (params or ModelParams()).as_dict()
     return model, cv_metrics
 
 
 def evaluate_model(
-    model: NarrativeModel, texts: Sequence[str], label_sets: Sequence[Sequence[str]]
+    model: NarrativeModel,
+    texts: Sequence[str],
+    label_sets: Sequence[Sequence[str]],
+    facets: dict[str, Sequence[str | None]] | None = None,
 ) -> dict[str, Any]:
-    """Metrics of ``model`` on labelled texts, in the shape ``narrmon evaluate --json`` prints."""
+    """Metrics of ``model`` on labelled texts, in the shape ``narrmon evaluate --json`` prints.
+
+    ``facets`` as in :func:`fit`: figures per part or register under ``by_<facet>``.
+    """
     y = indicator(label_sets, model.labels)
-    result = metrics(y, model.decide(model.scores(texts)), model.labels)
+    decided = model.decide(model.scores(texts))
+    result = metrics(y, decided, model.labels)
     result["model_version"] = model.version
     result["n"] = len(texts)
+    for name, keys in (facets or {}).items():
+        result[f"by_{name}"] = breakdown(y, decided, keys, model.labels)
     return result
 
 

@@ -12,9 +12,10 @@ from sklearn.metrics import precision_recall_fscore_support
 from typer.testing import CliRunner
 
 from classifiers import LABELS, registry
+from classifiers.augment import attributed
 from classifiers.corpus import SEED_PATH, SPLIT_TEST, read_labelled
 from classifiers.langid import SCRIPT_CYRILLIC, script_of
-from classifiers.model import NarrativeModel, indicator
+from classifiers.model import NarrativeModel, breakdown, indicator
 from classifiers.normalize import strip_diacritics
 from narrmon.cli import app
 from narrmon.config import Config
@@ -65,6 +66,33 @@ def test_the_registry_holds_the_version_its_card_and_metrics(
     assert meta["metrics"]["held_out"]["n"] == result.test_posts > 0
     card = (folder / "MODEL_CARD.md").read_text()
     assert "## Held-out split" in card and "micro F1" in card
+    cv = meta["metrics"]["cross_validated"]
+    assert cv["grouped"] is True and meta["params"]["attribution_copies"] is True
+    assert "grouped by seed part" in card
+    for block in (cv, meta["metrics"]["held_out"]):
+        assert sum(m["n"] for m in block["by_part"].values()) == block["n"]
+        assert sum(m["n"] for m in block["by_register"].values()) == block["n"]
+        assert {"social", "wire", "headline", "comment"} <= set(block["by_register"])
+    assert "| register | posts |" in card and "| seed part | posts |" in card
+
+
+def test_attributed_copies_keep_the_text_and_are_stable() -> None:
+    text = "Ako je Kosovo moglo, može i Krim. Zapad je sam otvorio tu kutiju!"
+    copy = attributed(text)
+    assert copy == attributed(text)
+    assert "osovo moglo, može i Krim. Zapad je sam otvorio tu kutiju" in copy
+    assert copy != text
+    frames = {attributed(f"{text} {i}").replace(f"{text} {i}", "") for i in range(60)}
+    assert len(frames) > 10  # speakers and frames vary with the text
+
+
+def test_breakdown_averages_only_the_labels_a_group_has() -> None:
+    y = indicator([["kosovo_precedent"], [], ["anti_west"], ["anti_west"]])
+    pred = indicator([["kosovo_precedent"], [], ["anti_west"], []])
+    found = breakdown(y, pred, ["A", "A", "B", "B"], LABELS)
+    assert found["A"]["n"] == 2 and found["A"]["macro_f1"] == 1.0
+    assert found["B"]["macro_f1"] == pytest.approx(2 / 3)
+    assert found["A"]["per_label"]["anti_west"]["support"] == 0
 
 
 def test_same_data_gives_the_same_model(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:

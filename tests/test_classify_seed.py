@@ -68,7 +68,7 @@ def test_duplicates_in_either_script_are_dropped_and_contrast_pairs_share_a_spli
     assert dropped == ["B-1: same text as A-1", "B-2: same text as A-2"]
     by_id = {r["id"]: r for r in rows}
     assert by_id["B-3"]["split"] == by_id["A-3"]["split"] == split_of("A-3")
-    assert set(by_id["B-3"]) == {"id", "text", "labels", "kind", "split"}
+    assert set(by_id["B-3"]) == {"id", "text", "labels", "kind", "register", "split"}
 
 
 def test_the_split_of_a_post_never_changes_when_posts_are_added(tmp_path: Path) -> None:
@@ -101,3 +101,22 @@ def test_the_committed_seed_corpus_meets_the_requirements() -> None:
     figures, failures = merge_seed.corpus_checks(rows)
     assert failures == []
     assert figures["posts"] >= merge_seed.MIN_POSTS
+
+
+def test_registers_default_to_social_and_are_checked(tmp_path: Path) -> None:
+    rows = [
+        {**ROWS[0], "register": "wire"},
+        ROWS[1],
+        {**ROWS[2], "register": "blog"},
+    ]
+    _write_parts(tmp_path / "parts", rows)
+    kept, _, problems = merge(tmp_path / "parts")
+    assert [(r["id"], r["register"]) for r in kept] == [("A-1", "wire"), ("A-2", "social")]
+    assert problems == [
+        "part_A.jsonl: line 3: A-3: register 'blog' is not one of "
+        + ", ".join(merge_seed.REGISTERS)
+    ]
+    figures, _ = merge_seed.corpus_checks(kept)
+    assert figures["per_register"] == {"wire": 1, "social": 1}
+    assert figures["media_registers"]["posts"] == 1
+    assert figures["per_part"] == {"A": 2}

@@ -3,7 +3,8 @@
 Run as ``python -m classifiers.data.merge_seed [--parts DIR] [--out FILE] [--force]``.
 
 - Reads ``seed_parts/part_*.jsonl`` in name order and keeps ``id``, ``text``,
-  ``labels`` and ``kind`` of each line (labels put in taxonomy order).
+  ``labels``, ``kind`` and ``register`` of each line (labels put in taxonomy order;
+  a line without a register, as in parts A-I, is ``social``).
 - Drops exact duplicates and near-duplicates: texts equal after normalisation (so a
   post and its copy in the other script are one), or whose word sets overlap by
   :data:`NEAR_DUPLICATE_JACCARD` or more. The first one (in part and line order) stays.
@@ -40,7 +41,10 @@ DATA_DIR = Path(__file__).resolve().parent
 PARTS_DIR = DATA_DIR / "seed_parts"
 OUT_PATH = DATA_DIR / "seed.jsonl"
 KINDS = ("narrative", "counter", "counter_uses_words", "hard_negative", "chatter")
-KEPT_KEYS = ("id", "text", "labels", "kind")
+KEPT_KEYS = ("id", "text", "labels", "kind", "register")
+# Registers of parts J on (WRITING_BRIEF.md); parts A-I were written as social posts.
+REGISTERS = ("wire", "headline", "analysis", "statement", "comment", "telegram", "social")
+DEFAULT_REGISTER = "social"
 TEST_SHARE = 0.20
 SPLIT_SALT = "narrmon-seed-split-v1"
 NEAR_DUPLICATE_JACCARD = 0.8
@@ -94,6 +98,11 @@ def _check_row(obj: Any, seen_ids: set[str]) -> dict[str, Any]:
         raise ValueError(f"{row['id']}: labels must be a list of {', '.join(LABELS)}")
     if row["kind"] not in KINDS:
         raise ValueError(f"{row['id']}: kind {row['kind']!r} is not one of {', '.join(KINDS)}")
+    row["register"] = row["register"] or DEFAULT_REGISTER
+    if row["register"] not in REGISTERS:
+        raise ValueError(
+            f"{row['id']}: register {row['register']!r} is not one of {', '.join(REGISTERS)}"
+        )
     row["labels"] = [label for label in LABELS if label in labels]
     return row
 
@@ -176,6 +185,9 @@ def corpus_checks(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]
             if r["kind"] == "counter_uses_words" and "counter_narrative" in r["labels"]
         ),
         "per_kind": dict(Counter(r["kind"] for r in rows)),
+        "per_register": dict(Counter(r["register"] for r in rows)),
+        "per_part": dict(sorted(Counter(r["id"].split("-", 1)[0] for r in rows).items())),
+        "media_registers": _register_figures([r for r in rows if r["register"] != "social"]),
         "scripts": dict(scripts),
         "cyrillic_share": round(scripts[SCRIPT_CYRILLIC] / n, 3) if n else 0.0,
         "diacritic_free_share": round(no_diacritics / n, 3) if n else 0.0,
@@ -187,6 +199,19 @@ def corpus_checks(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]
         "test_unlabelled": sum(1 for r in rows if r["split"] == SPLIT_TEST and not r["labels"]),
     }
     return figures, _failures(figures)
+
+
+def _register_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Posts written in the registers of real media (parts J on): the brief's counts."""
+    n = len(rows)
+    cyrillic = sum(1 for r in rows if script_of(r["text"]) == SCRIPT_CYRILLIC)
+    return {
+        "posts": n,
+        "cyrillic_share": round(cyrillic / n, 3) if n else 0.0,
+        "hard_negatives": sum(1 for r in rows if r["kind"] == "hard_negative" and not r["labels"]),
+        "rebuttals": sum(1 for r in rows if "counter_narrative" in r["labels"]),
+        "kosovo_precedent": sum(1 for r in rows if "kosovo_precedent" in r["labels"]),
+    }
 
 
 def _failures(f: dict[str, Any]) -> list[str]:

@@ -32,6 +32,8 @@ from narrmon.store import Store
 from narrmon.store import labels as label_store
 
 BATCH_SIZE = 1000  # posts per classification transaction
+ANALYST = "analyst"  # the part and register of analysts' labels in the model card
+SOCIAL = "social"  # the register of seed parts written as social-media posts (A-I)
 TRUE_ANSWERS = frozenset({"1", "x", "y", "yes", "da", "true", "+"})
 FALSE_ANSWERS = frozenset({"0", "n", "no", "ne", "false", "-"})
 
@@ -99,6 +101,21 @@ def training_posts(
     return by_key, len(analyst), problems
 
 
+def facets_of(posts: Sequence[LabelledPost]) -> dict[str, list[str]]:
+    """Each post's part (the seed id's prefix, ``analyst`` for analyst labels) and register.
+
+    Cross-validation is grouped by part, so no writer's posts sit in both the training and
+    the validation folds; the model card gives figures per part and per register.
+    """
+    parts, registers = [], []
+    for post in posts:
+        post_id = post.extra.get("id")
+        part = post_id.split("-", 1)[0] if isinstance(post_id, str) and "-" in post_id else None
+        parts.append(part or ANALYST)
+        registers.append(post.extra.get("register") or (SOCIAL if part else ANALYST))
+    return {"part": parts, "register": registers}
+
+
 def train(
     config: Config,
     store: Store | None,
@@ -115,10 +132,23 @@ def train(
     test_set = [p for p in posts.values() if p.split == SPLIT_TEST]
     texts = [p.text for p in train_set]
     label_sets = [p.labels for p in train_set]
-    model, cv_metrics = fit(texts, label_sets, params)
+    train_facets = facets_of(train_set)
+    model, cv_metrics = fit(
+        texts,
+        label_sets,
+        params,
+        groups=train_facets["part"],
+        facets=train_facets,
+        copies=[register == SOCIAL for register in train_facets["register"]],
+    )
     held_out = None
     if test_set:
-        held_out = evaluate_model(model, [p.text for p in test_set], [p.labels for p in test_set])
+        held_out = evaluate_model(
+            model,
+            [p.text for p in test_set],
+            [p.labels for p in test_set],
+            facets=facets_of(test_set),
+        )
         held_out.pop("model_version", None)
     sources = [str(seed_path), *(str(f) for f in data_files)]
     if store is not None:
