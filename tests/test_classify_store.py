@@ -61,19 +61,24 @@ def small_model(small_seed: Path, tmp_path_factory: pytest.TempPathFactory) -> C
     return config
 
 
-def _load_posts(store: Store) -> None:
-    posts = [
+def _posts(channel: str, texts: list[str], first_day: int, **fields) -> list[Post]:
+    """Posts of one Telegram channel, one a day from ``first_day`` of November 2026."""
+    return [
         Post(
             platform="telegram",
-            post_id=f"100/{i}",
-            account_id="100",
-            created_at=T0.replace(day=1 + i),
+            post_id=f"{channel}/{i}",
+            account_id=channel,
+            created_at=T0.replace(day=first_day + i),
             text=text,
             source="test",
+            **fields,
         )
-        for i, text in enumerate(POSTS)
+        for i, text in enumerate(texts)
     ]
-    store.write_batch(posts=posts)
+
+
+def _load_posts(store: Store) -> None:
+    store.write_batch(posts=_posts("100", POSTS, first_day=1))
 
 
 def _count(store: Store, table) -> int:
@@ -197,18 +202,8 @@ def test_label_export_gives_one_row_per_distinct_text_with_its_context(
     store: Store, small_model: Config, tmp_path: Path
 ) -> None:
     _load_posts(store)
-    copies = [
-        Post(
-            platform="telegram",
-            post_id=f"200/{i}",
-            account_id="200",
-            created_at=T0.replace(day=20 + i),
-            text=POSTS[1].upper() if i else "  " + POSTS[1],  # same text up to case/space
-            source="test",
-            url=f"https://t.me/kopija/{i}",
-        )
-        for i in range(2)
-    ]
+    # Two copies of POSTS[1]: the same text up to case and white space.
+    copies = _posts("200", ["  " + POSTS[1], POSTS[1].upper()], first_day=20)
     store.write_batch(posts=copies)
     classify_posts(small_model, store)
     rows = _export(store, small_model, tmp_path, 50)

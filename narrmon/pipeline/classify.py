@@ -382,10 +382,12 @@ def export_uncertain(config: Config, store: Store, n: int, out: Path | str) -> i
         )
         for r in rows
     ]
-    why = [
-        ", ".join(f"{name} +{weight:.2f}" for name, weight in model.reasons([r["text"]], label)[0])
-        for r, label in zip(rows, nearest, strict=True)
-    ]
+    why = [""] * len(rows)
+    for label in set(nearest):  # one feature pass per label, not per row
+        chosen = [i for i, found in enumerate(nearest) if found == label]
+        reasons = model.reasons([rows[i]["text"] for i in chosen], label)
+        for i, features in zip(chosen, reasons, strict=True):
+            why[i] = ", ".join(f"{name} +{weight:.2f}" for name, weight in features)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
