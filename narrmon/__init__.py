@@ -39,7 +39,7 @@ def pull(
     from narrmon.pipeline.report import pull as pull_step
     from narrmon.store import Store
 
-    store = Store(db)
+    store = Store(db, create=False)
     try:
         return pull_step(
             None,

@@ -8,6 +8,7 @@ Every section is optional; a missing file means the defaults below.
 from __future__ import annotations
 
 import os
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,30 @@ _SECTIONS = {
 }
 
 
-def _section(cls: type, data: Any, where: str) -> Any:
+_KINDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _typed(value: Any, hint: Any, where: str) -> Any:
+    """``value`` checked against a field's type (an int is a float; ids may be numbers)."""
+    options = typing.get_args(hint)
+    if type(None) in options:
+        if value is None:
+            return None
+        hint = next(option for option in options if option is not type(None))
+    if typing.get_origin(hint) is list:
+        items = value if isinstance(value, list) else None
+        if items is None or any(isinstance(v, bool) or not isinstance(v, str | int) for v in items):
+            raise ConfigError(f"{where} must be a list of strings, got {value!r}")
+        return [str(v) for v in items]
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (isinstance(value, bool) and hint is not bool):
+        raise ConfigError(f"{where} must be {_KINDS[hint]}, got {value!r}")
+    return value
+
+
+def _section(cls: type, data: Any, file: Path, name: str) -> Any:
+    where = f"{file}: {name}"
     if data is None:
         return cls()
     if not isinstance(data, dict):
@@ -118,10 +142,8 @@ def _section(cls: type, data: Any, where: str) -> Any:
         raise ConfigError(
             f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    try:
-        return cls(**data)
-    except TypeError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+    hints = typing.get_type_hints(cls)
+    return cls(**{key: _typed(v, hints[key], f"{file}: {name}.{key}") for key, v in data.items()})
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -148,9 +170,11 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{file}: unknown section(s) {', '.join(unknown)}")
     config = Config(source=str(file))
     for name, cls in _SECTIONS.items():
-        setattr(config, name, _section(cls, data.get(name), f"{file}: {name}"))
-    config.models_dir = str(data.get("models_dir", config.models_dir))
-    config.db_url = data.get("db_url")
+        setattr(config, name, _section(cls, data.get(name), file, name))
+    config.models_dir = _typed(
+        data.get("models_dir", config.models_dir), str, f"{file}: models_dir"
+    )
+    config.db_url = _typed(data.get("db_url"), str | None, f"{file}: db_url")
     return config
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -69,11 +73,45 @@ def _print_results(out: Path, db_path: Path, reports: dict, console: Console) ->
         console.print(f"  daily reports    {Path(daily[0]).parent}/  (open {daily[-1]})")
     for week, path in sorted(reports["weekly"].items()):
         console.print(f"  weekly PDF {week} {path}")
-    console.print(f"  explore          narrmon stats --db sqlite:///{db_path}")
-    console.print(
-        f"                   narrmon pull --since 2026-11-16 --until 2026-11-22 "
-        f"--format xlsx --out w47.xlsx --db sqlite:///{db_path}"
-    )
+    program = _program()
+    note = "" if program == "narrmon" else " (or `source .venv/bin/activate`, then just `narrmon`)"
+    console.print(f"\n[bold]Explore[/] from this folder{note}:")
+    for hint in explore_hints(out, db_path, reports, program):
+        console.print("  " + shlex.join(hint), markup=False, soft_wrap=True)
+
+
+def explore_hints(out: Path, db_path: Path, reports: dict, program: str) -> list[list[str]]:
+    """Commands that explore the demo's store and model, each binding both explicitly."""
+    db = ["--db", f"sqlite:///{_shown(db_path)}"]
+    models = ["--models-dir", _shown(out / "models")]
+    hints = [[program, "stats", *db], [program, "quarantine", *db]]
+    if reports["weekly"]:
+        week = max(reports["weekly"])
+        monday = datetime.strptime(f"{week}-1", "%G-W%V-%u").date()
+        span = ["--since", str(monday), "--until", str(monday + timedelta(days=6))]
+        xlsx = _shown(out / f"pull-{week}.xlsx")
+        hints.append([program, "pull", *span, "--format", "xlsx", "--out", xlsx, *db])
+    if reports["daily"]:
+        hints.append([program, "alerts", "--date", str(max(reports["daily"])), *db])
+    hints.append([program, "classify", *db, *models])
+    to_label = _shown(out / "to-label.csv")
+    hints.append([program, "label", "export", "--uncertain", "20", "--out", to_label, *db, *models])
+    return hints
+
+
+def _program() -> str:
+    """How to run narrmon from here: ``narrmon`` when that is on PATH, else the venv's script."""
+    script = Path(sys.executable).parent / "narrmon"
+    found = shutil.which("narrmon")
+    if not script.is_file() or (found and Path(found).resolve() == script.resolve()):
+        return "narrmon"
+    return _shown(script)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it, else absolute."""
+    full, here = path.resolve(), Path.cwd().resolve()
+    return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
 
 
 def _report_step(out: Path, store: Store, console: Console) -> dict:

@@ -276,10 +276,23 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
+def suffix_mismatch(path: Path, fmt: str) -> str | None:
+    """Why ``path`` is the wrong name for a ``fmt`` file (it ends in another format), or None."""
+    suffix = path.suffix.lstrip(".").lower()
+    if suffix in FORMATS and suffix != fmt:
+        return (
+            f"{path} ends in .{suffix} but the format is {fmt}: "
+            f"name it {path.with_suffix('.' + fmt)} or choose the format {suffix}"
+        )
+    return None
+
+
 def write_pull(frame: Any, path: Path, fmt: str, *, bom: bool = False) -> Path:
     """Write a pull in ``fmt`` (csv, parquet, xlsx, jsonl); times stay UTC."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if mismatch := suffix_mismatch(path, fmt):
+        raise InputError(mismatch)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8")
@@ -306,10 +319,11 @@ def write_pull(frame: Any, path: Path, fmt: str, *, bom: bool = False) -> Path:
     return path
 
 
-def read_pull(path: Path, fmt: str | None = None) -> Any:
+def read_pull(path: str | Path, fmt: str | None = None) -> Any:
     """Read a pull file back into a DataFrame with the documented types."""
     import pandas as pd
 
+    path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower()
     strings = {name: "string" for name, kind, _ in COLUMNS if kind == "str"}
     if fmt == "csv":

@@ -1,8 +1,10 @@
-"""``narrmon demo`` end to end on the bundled samples: counts, files, and the weekly PDF."""
+"""``narrmon demo`` end to end on the bundled samples: counts, files, the weekly PDF, hints."""
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +14,7 @@ from rich.console import Console
 
 from classifiers import LABELS
 from narrmon.demo import run_demo
+from reports.pull import read_pull
 from tests.report_store import need_tool
 
 pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
@@ -60,3 +63,20 @@ def test_weekly_pdf_holds_both_scripts_and_every_label(demo) -> None:
         assert letter in text, letter
     for label in LABELS:
         assert label in text, label
+
+
+def test_every_printed_hint_works_as_printed(demo) -> None:
+    out, _, printed = demo
+    lines = printed.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Explore from this folder"))
+    hints = [line.strip() for line in lines[start + 1 :] if line.strip()]
+    assert len(hints) == 6
+    expected = ["stats", "quarantine", "pull", "alerts", "classify", "label"]
+    assert [shlex.split(hint)[1] for hint in hints] == expected
+    for hint in hints:  # from the folder the demo ran in, with no environment to help
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NARRMON_")}
+        done = subprocess.run(shlex.split(hint), capture_output=True, text=True, env=env)
+        assert done.returncode == 0, f"{hint}\n{done.stderr}"
+        assert "error" not in done.stderr, f"{hint}\n{done.stderr}"
+    assert len(read_pull(out / "pull-2026-W47.xlsx")) > 1000
+    assert (out / "to-label.csv").read_text(encoding="utf-8-sig").count("\n") > 20

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib import metadata
+from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from narrmon.cli import classify_cmds, collect_cmds, report_cmds, store_cmds
 from narrmon.cli.common import console, err_console
@@ -20,9 +23,27 @@ app = typer.Typer(
     name="narrmon",
     help="Monitor how pro-Kremlin narratives spread through Serbian and Bosnian social media.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"narrmon {metadata.version('narrmon')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Monitor how pro-Kremlin narratives spread through Serbian and Bosnian social media."""
+
 
 for _module in (store_cmds, classify_cmds, collect_cmds, report_cmds):
     _module.register(app)
@@ -39,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(code, int) and not isinstance(code, bool):
             return code
     except NarrmonError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return 1
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

@@ -191,7 +191,7 @@ def classify_cmd(
 
     counts = classify_posts(
         _config(config, models_dir),
-        open_store(db),
+        open_store(db, create=False),
         since=_when(since, "--since"),
         until=_when(until, "--until"),
         relabel=relabel,
@@ -218,7 +218,7 @@ def label_export_cmd(
     """Write the posts the model is least sure about to a CSV for analysts to label."""
     from narrmon.pipeline.classify import export_uncertain
 
-    n = export_uncertain(_config(config, models_dir), open_store(db), uncertain, out)
+    n = export_uncertain(_config(config, models_dir), open_store(db, create=False), uncertain, out)
     console.print(f"wrote {n} posts to {out}: put 1 (present) or 0 (absent) in the label columns")
 
 
@@ -229,7 +229,7 @@ def label_import_cmd(
     """Store analysts' labels from a CSV; the next `narrmon train` uses them."""
     from narrmon.pipeline.classify import import_labels
 
-    report = import_labels(open_store(db), path)
+    report = import_labels(open_store(db, create=False), path)
     for message in report["problems"]:
         err_console.print(f"  not imported: {message}")
     console.print(

@@ -34,6 +34,10 @@ JsonOption = Annotated[
 ]
 
 
-def open_store(db: str | None) -> Store:
-    """Open (and migrate) the store named by ``--db`` or the environment."""
-    return Store(db)
+def open_store(db: str | None, *, create: bool = True) -> Store:
+    """Open (and migrate) the store named by ``--db`` or the environment.
+
+    Commands that only read pass ``create=False``: a mistyped or missing store is then
+    an error naming it, not a new empty one.
+    """
+    return Store(db, create=create)

@@ -48,7 +48,9 @@ def daily_cmd(
     """Write the daily report of one UTC day: an HTML page, JSON and CSV files."""
     from narrmon.pipeline.report import daily_report
 
-    paths = daily_report(load_config(config), open_store(db), day, out, model_version=model_version)
+    paths = daily_report(
+        load_config(config), open_store(db, create=False), day, out, model_version=model_version
+    )
     console.print(f"daily report {day}: {paths[0]}")
     console.print(f"  figures: {paths[1]} and {len(paths) - 2} CSV files in {paths[0].parent}")
 
@@ -73,7 +75,7 @@ def weekly_cmd(
     from narrmon.pipeline.report import weekly_report
 
     path = weekly_report(
-        load_config(config), open_store(db), week, out, model_version=model_version
+        load_config(config), open_store(db, create=False), week, out, model_version=model_version
     )
     console.print(f"weekly report {week}: {path}")
 
@@ -119,10 +121,12 @@ def pull_cmd(
     """Pull posts with their latest metrics, labels and scores into a file, one row per post."""
     import narrmon
     from narrmon.pipeline.report import export_pull
-    from reports.pull import FORMATS
+    from reports.pull import FORMATS, suffix_mismatch
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not one of: {FORMAT_HELP}", param_hint="--format")
+    if mismatch := suffix_mismatch(out, fmt):
+        raise typer.BadParameter(mismatch, param_hint="--out")
     frame = narrmon.pull(
         since,
         until,
@@ -157,7 +161,11 @@ def alerts_cmd(
     from reports.alerts import alert_text
 
     result = alerts(
-        load_config(config), open_store(db), day, model_version=model_version, send=send
+        load_config(config),
+        open_store(db, create=False),
+        day,
+        model_version=model_version,
+        send=send,
     )
     if as_json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))

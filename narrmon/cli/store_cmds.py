@@ -1,4 +1,4 @@
-"""CLI commands over the store: init, import, stats, demo."""
+"""CLI commands over the store: init, import, stats, quarantine, demo."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from narrmon.cli.common import DbOption, JsonOption, console, err_console, open_store
 from narrmon.pipeline import ImportReport, import_paths
@@ -19,10 +20,11 @@ GAPS_SHOWN = 30  # channels listed in the message-id gaps table
 
 
 def register(app: typer.Typer) -> None:
-    """Add init, import, stats and demo to ``app``."""
+    """Add init, import, stats, quarantine and demo to ``app``."""
     app.command("init")(init)
     app.command("import")(import_cmd)
     app.command("stats")(stats_cmd)
+    app.command("quarantine")(quarantine_cmd)
     app.command("demo")(demo_cmd)
 
 
@@ -104,7 +106,7 @@ def print_import_report(report: ImportReport) -> None:
         err_console.print(f"  quarantined: {message}")
     hidden = c.quarantined - len(report.rejects)
     if hidden > 0:
-        err_console.print(f"  … and {hidden} more quarantined (see `narrmon stats`)")
+        err_console.print(f"  … and {hidden} more quarantined (see `narrmon quarantine`)")
     for failure in report.failed_files:
         err_console.print(f"[bold red]  could not read[/] {failure}")
 
@@ -113,7 +115,7 @@ def stats_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show what the store holds: posts per platform, source, account and day."""
     from narrmon.store.queries import stats
 
-    data = stats(open_store(db))
+    data = stats(open_store(db, create=False))
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
@@ -165,6 +167,32 @@ def print_stats(data: dict) -> None:
         console.print(table)
     for extra in data.get("sections", []):
         console.print(extra)
+
+
+def quarantine_cmd(
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="Show at most this many.", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the quarantined records: file, record (line or id) and reason."""
+    from narrmon.store.queries import quarantined
+
+    rows = quarantined(open_store(db, create=False), limit)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    first = f" (the first {limit})" if limit and len(rows) == limit else ""
+    console.print(f"{len(rows)} quarantined record(s){first}")
+    if rows:
+        table = Table()
+        for col in ("file", "record", "reason"):
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(row[col]) for col in ("file", "record", "reason")))
+        console.print(table)
 
 
 def demo_cmd(

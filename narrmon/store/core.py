@@ -9,7 +9,6 @@ it in so it commits with the data it covers.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
@@ -17,13 +16,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, create_engine, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    case,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 
-from narrmon.errors import StoreError
+from narrmon.errors import StoreError, StoreNotFound
 from narrmon.records import Account, MetricSnapshot, Post, Rejected
 from narrmon.store import schema
+from narrmon.store.connect import (
+    DEFAULT_DB_URL,
+    ENV_DB_URL,
+    create_store_engine,
+    one_line,
+    parse_db_url,
+    redact_url,
+    resolve_db_url,
+)
 from narrmon.store.fast_pg import pg_copy_write, pg_post_values, pg_snapshot_values
 from narrmon.store.fast_sqlite import (
     sqlite_post_values,
@@ -55,22 +69,10 @@ __all__ = [  # names other modules import from here
     "resolve_db_url",
 ]
 
-DEFAULT_DB_URL = "sqlite:///data/narrmon.db"
-ENV_DB_URL = "NARRMON_DB_URL"
 # Rows per IN (...) look-up; below SQLite's and PostgreSQL's bind-parameter limits.
 LOOKUP_CHUNK = 500
 PAYLOAD_LIMIT = 4096  # characters of a rejected record kept in quarantine
 MIGRATION_LOCK_ID = 7_310_411  # PostgreSQL advisory lock held while migrating
-# SQLite: page size of a new database file (rows carry ~2 KB raw payloads: 4 KB pages
-# would hold one row each), and the page cache per connection, in KiB.
-SQLITE_PAGE_SIZE = 16384
-SQLITE_CACHE_KIB = 65536
-SQLITE_CHECKPOINT_PAGES = 4096  # WAL pages between checkpoints (each one syncs the file)
-
-
-def resolve_db_url(url: str | None = None) -> str:
-    """The store URL: ``url`` if given, else ``$NARRMON_DB_URL``, else the SQLite default."""
-    return url or os.environ.get(ENV_DB_URL) or DEFAULT_DB_URL
 
 
 def now_utc() -> datetime:
@@ -97,49 +99,44 @@ class BatchCounts:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # no effect once the file has data
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    # Statement journals (one per row written while a table has triggers) stay in memory.
-    cur.execute("PRAGMA temp_store=MEMORY")
-    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
-    cur.close()
-
-
 class Store:
     """A narrmon store at a SQLAlchemy URL, migrated to the newest schema on first use."""
 
-    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+    def __init__(
+        self, url: str | None = None, *, migrate: bool = True, create: bool = True
+    ) -> None:
+        """Open the store at ``url``; with ``create=False`` refuse one that does not exist."""
         self.url = resolve_db_url(url)
-        self.engine = self._create_engine(self.url)
+        parsed = parse_db_url(self.url)
+        if parsed.get_backend_name() != "sqlite":
+            file = None
+        else:
+            file = Path(parsed.database or ":memory:")
+        if not create and file is not None and not file.is_file():
+            raise self._not_found()  # before the engine, which would create the file
+        self.engine = create_store_engine(parsed, self.describe())
+        if not create and file is None and not self._has_schema():
+            raise self._not_found()
         if migrate:
             self.migrate()
 
     # -- opening -------------------------------------------------------------------
 
-    @staticmethod
-    def _create_engine(url: str) -> Engine:
+    def _not_found(self) -> StoreNotFound:
+        return StoreNotFound(
+            f"no narrmon store at {self.describe()}: check --db or ${ENV_DB_URL}, "
+            "or create one with `narrmon init` or `narrmon import`"
+        )
+
+    def _has_schema(self) -> bool:
         try:
-            parsed = make_url(url)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is the same to a user
-            raise StoreError(f"not a database URL: {redact_url(url)!r}") from exc
-        if parsed.get_backend_name() == "sqlite":
-            database = parsed.database
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(parsed)
-            event.listen(engine, "connect", _sqlite_pragmas)
-            return engine
-        connect_args = {}
-        if parsed.get_backend_name() == "postgresql":
-            # Sessions in UTC whatever the server's default; keep options from the URL.
-            options = parsed.query.get("options", "")
-            connect_args["options"] = f"{options} -c timezone=UTC".strip()
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+            with self.engine.connect() as conn:
+                return inspect(conn).has_table(schema.posts.name)
+        except Exception as exc:  # noqa: BLE001 - cannot connect: say so in one line
+            raise self._cannot_open(exc) from None
+
+    def _cannot_open(self, exc: Exception) -> StoreError:
+        return StoreError(f"cannot open the store at {self.describe()}: {one_line(exc)}")
 
     @property
     def dialect(self) -> str:
@@ -171,7 +168,9 @@ class Store:
         except StoreError:
             raise
         except Exception as exc:
-            raise StoreError(f"cannot open the store at {self.describe()}: {exc}") from None
+            raise StoreError(
+                f"cannot open the store at {self.describe()}: {one_line(exc)}"
+            ) from None
         return head
 
     def dispose(self) -> None:
@@ -487,11 +486,3 @@ def _merge_account(old: Account | None, new: Account) -> Account:
         observed_at=new.observed_at if new.followers is not None else old.observed_at,
         raw=new.raw if new.raw is not None else old.raw,
     )
-
-
-def redact_url(url: str) -> str:
-    """A database URL with its password replaced by ``***``."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "<unparseable URL>"

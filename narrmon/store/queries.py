@@ -111,3 +111,15 @@ def telegram_gaps(store: Store) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: (-r["missing_ids"], r["account_id"]))
     return rows
+
+
+def quarantined(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
+    """Quarantined records, oldest first: source, file, record (line or id), reason, when."""
+    q = schema.quarantine
+    query = select(q.c.source, q.c.file, q.c.location, q.c.reason, q.c.created_at).order_by(q.c.id)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query.limit(limit)).all()
+    return [
+        {"source": source, "file": file, "record": location, "reason": reason, "at": at}
+        for source, file, location, reason, at in rows
+    ]
