@@ -32,7 +32,8 @@ def pull(
     One row per post: its fields, latest metrics and snapshot time, labels and scores,
     and the model version; columns as documented in ``docs/pull.md``. Each filter takes
     one value or a list ("any of"). ``db`` is the store URL (default
-    ``$NARRMON_DB_URL``, else ``sqlite:///data/narrmon.db``).
+    ``$NARRMON_DB_URL``, else ``sqlite:///data/narrmon.db``); a store that does not exist
+    raises :class:`narrmon.errors.StoreNotFound`.
 
     >>> df = narrmon.pull("2026-11-16", "2026-11-22", label="kosovo_precedent")
     """
