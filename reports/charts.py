@@ -1,24 +1,45 @@
 """Charts for the weekly PDF, drawn with matplotlib as PNG bytes.
 
-Uses :class:`matplotlib.figure.Figure` directly (no pyplot, no global state), with
-DejaVu Sans, the font matplotlib ships, so Cyrillic and č ć š ž đ render.
+Uses :class:`matplotlib.figure.Figure` directly (no pyplot), with DejaVu Sans, the font
+matplotlib ships, so Cyrillic and č ć š ž đ render. Names come from the data, so every
+chart is drawn with math text off (``$x^2$`` in a channel title is shown as written,
+never parsed) and names lose their bidi controls (:func:`narrmon.safe_text.strip_bidi`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import matplotlib
 from matplotlib.figure import Figure
 
 from narrmon.records import LABELS
+from narrmon.safe_text import strip_bidi
 from reports.daily_output import LABEL_COLOURS, LABEL_NAMES
 
 DPI = 150
 FONT = "DejaVu Sans"
 NODE_LABEL_CHARS = 22
+LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def _literal_text(chart: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Draw ``chart`` with no text parsed as math (set while its artists are made and drawn)."""
+
+    @functools.wraps(chart)
+    def draw(*args: Any, **kwargs: Any) -> bytes:
+        with matplotlib.rc_context(LITERAL_TEXT):
+            return chart(*args, **kwargs)
+
+    return draw
+
+
+def _name(text: Any) -> str:
+    return strip_bidi(str(text))
 
 
 def _png(fig: Figure) -> bytes:
@@ -33,6 +54,7 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
+@_literal_text
 def daily_lines(days: Sequence[str], series: dict[str, dict[str, list[int]]]) -> bytes:
     """Two panels: posts and views per narrative per day."""
     fig = _figure(7.2, 4.6)
@@ -41,7 +63,7 @@ def daily_lines(days: Sequence[str], series: dict[str, dict[str, list[int]]]) ->
     for label in LABELS:
         style = {"color": LABEL_COLOURS[label], "label": LABEL_NAMES[label], "marker": "o", "ms": 3}
         top.plot(ticks, series[label]["posts"], **style)
-        bottom.plot(ticks, series[label]["views"], **style)
+        bottom.plot(ticks, [float(v) for v in series[label]["views"]], **style)  # any size
     top.set_title("Posts per narrative per day", fontsize=10, family=FONT)
     bottom.set_title("Views per narrative per day (latest snapshot)", fontsize=10, family=FONT)
     for ax in (top, bottom):
@@ -67,11 +89,12 @@ def _thousands(value: float, _pos: Any = None) -> str:
     return f"{value:.0f}"
 
 
+@_literal_text
 def top_channels(rows: Sequence[dict[str, Any]]) -> bytes:
     """Horizontal bars: narrative posts of the top accounts, stacked by narrative."""
     fig = _figure(7.2, 0.9 + 0.32 * max(len(rows), 1))
     ax = fig.subplots()
-    names = [r["account"] for r in rows][::-1]
+    names = [_name(r["account"]) for r in rows][::-1]
     left = [0] * len(rows)
     for label in LABELS:
         values = [r["narrative_posts"].get(label, 0) for r in rows][::-1]
@@ -84,14 +107,15 @@ def top_channels(rows: Sequence[dict[str, Any]]) -> bytes:
     return _png(fig)
 
 
+@_literal_text
 def splits(groups: dict[str, dict[str, tuple[int, int]]]) -> bytes:
     """One panel per split (platform, script, language): all posts vs narrative posts."""
     fig = _figure(7.2, 2.6)
     axes = fig.subplots(1, len(groups))
     for ax, (title, counts) in zip(axes, groups.items(), strict=True):
-        keys = list(counts)
-        ax.bar(keys, [counts[k][0] for k in keys], color="#bbb", label="all posts")
-        ax.bar(keys, [counts[k][1] for k in keys], color="#c0392b", label="with a narrative")
+        keys = [_name(k) for k in counts]
+        ax.bar(keys, [c[0] for c in counts.values()], color="#bbb", label="all posts")
+        ax.bar(keys, [c[1] for c in counts.values()], color="#c0392b", label="with a narrative")
         ax.set_title(title, fontsize=9)
         ax.tick_params(labelsize=7)
         ax.tick_params(axis="x", rotation=30)
@@ -99,6 +123,7 @@ def splits(groups: dict[str, dict[str, tuple[int, int]]]) -> bytes:
     return _png(fig)
 
 
+@_literal_text
 def network(edges: Sequence[dict[str, Any]]) -> bytes:
     """Who forwarded/reposted whom: nodes on a circle, arrows source -> amplifier."""
     fig = _figure(7.2, 3.5)
@@ -134,6 +159,7 @@ def network(edges: Sequence[dict[str, Any]]) -> bytes:
         )
     for name, (x, y) in pos.items():
         ax.plot([x], [y], "o", color="#c0392b", ms=6)
+        name = _name(name)
         short = name if len(name) <= NODE_LABEL_CHARS else name[: NODE_LABEL_CHARS - 1] + "…"
         ax.text(
             x * 1.08, y * 1.08, short, fontsize=7, ha="left" if x >= 0 else "right", va="center"

@@ -1,7 +1,10 @@
 """Writing the daily report: one self-contained HTML page, the JSON, and CSV per table.
 
 The HTML has no external assets (inline CSS and SVG) and reads on a phone. Post text
-reaches it only through Jinja2's autoescaping, so markup in a post shows as text.
+reaches it only through Jinja2's autoescaping, so markup in a post shows as text. Every
+text has its bidi controls balanced (:func:`narrmon.safe_text.balance_bidi`), and names,
+excerpts and links from the data are isolated in ``<bdi>`` (the ``iso`` filter), so a
+right-to-left override in a channel title cannot reverse the figures beside it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from narrmon.records import LABELS
+from narrmon.safe_text import balance_bidi, spreadsheet_cell
 from reports.data import ALL
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -129,6 +133,18 @@ def safe_link(url: Any) -> str:
     return text if text.startswith(("https://", "http://")) else ""
 
 
+def isolate(value: Any) -> Markup:
+    """Text from the data as an isolated run (``<bdi>``) with its bidi controls balanced."""
+    return Markup("<bdi>{}</bdi>").format(balance_bidi(str(value if value is not None else "")))
+
+
+def _balanced(value: Any) -> Any:
+    """Jinja2's ``finalize``: every interpolated text leaves no bidi control open."""
+    return (
+        balance_bidi(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+    )
+
+
 def _short(value: float) -> str:
     if value >= 1_000_000:
         return f"{value / 1_000_000:.1f}M"
@@ -143,8 +159,9 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_balanced,
     )
-    env.filters.update(num=fmt_int, change=fmt_change, when=fmt_time, link=safe_link)
+    env.filters.update(num=fmt_int, change=fmt_change, when=fmt_time, link=safe_link, iso=isolate)
     env.globals.update(
         label_name=LABEL_NAMES.get, label_colour=LABEL_COLOURS.get, labels=LABELS, views=fmt_views
     )
@@ -208,14 +225,14 @@ def csv_tables(figures: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows as UTF-8 CSV; the header is the union of keys in first-seen order."""
+    """Rows as UTF-8 CSV of spreadsheet-safe cells; the header is the union of keys in order."""
     header: dict[str, None] = {}
     for row in rows:
         header.update(dict.fromkeys(row))
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(header) or ["none"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
 
 
 def write_daily(figures: dict[str, Any], out_dir: Path) -> list[Path]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,11 +27,16 @@ from sqlalchemy import Connection, func, or_, select
 
 from narrmon.errors import InputError
 from narrmon.records import LABELS, METRIC_FIELDS
+from narrmon.safe_text import from_spreadsheet_cell, spreadsheet_cell
 from narrmon.store import schema
+from narrmon.store.schema import BIGINT_MAX
 from reports.data import NO_MODEL, PostRow, load_accounts, load_window
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_SHEET = "posts"
+XLSX_CELL_CHARS = 32_767  # the most characters an Excel cell holds
+XLSX_CUT_MARK = " […cut: the full text has {n:,} characters]"
 
 # (column, type, meaning); types: str, int, float, bool, time (UTC).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -79,6 +85,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("model_version", "str", "model version of labels and scores (empty: not classified)"),
 )
 COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
+STRING_COLUMNS = tuple(name for name, kind, _ in COLUMNS if kind == "str")
 # Text columns that are "" rather than empty (CSV cannot tell "" from a missing value).
 NEVER_NULL = frozenset({"text", "hashtags", "mentions", "links", "labels", "model_version"})
 
@@ -247,17 +254,27 @@ def pull_frame(conn: Connection, q: PullQuery, version: str) -> Any:
 
 
 def typed_frame(records: Sequence[dict[str, Any]] | Any) -> Any:
-    """A DataFrame of ``records`` (or a frame) with exactly the documented columns and types."""
+    """A DataFrame of ``records`` (or a frame) with exactly the documented columns and types.
+
+    Counts are kept exact (never through a float) and capped at the store's bigint
+    maximum, the largest a pandas ``Int64`` holds (a sum such as ``engagement`` can pass it).
+    """
     import pandas as pd
 
-    frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
-    frame = frame.reindex(columns=list(COLUMN_NAMES))
+    if isinstance(records, pd.DataFrame):
+        given = records.reindex(columns=list(COLUMN_NAMES)).reset_index(drop=True)
+        columns = {name: given[name] for name in COLUMN_NAMES}
+    else:
+        rows = list(records)
+        columns = {
+            name: pd.Series([r.get(name) for r in rows], dtype=object) for name in COLUMN_NAMES
+        }
     for name, kind, _ in COLUMNS:
-        col = frame[name]
+        col = columns[name]
         if kind == "time":
             col = pd.to_datetime(col, utc=True, format="ISO8601").astype("datetime64[us, UTC]")
         elif kind == "int":
-            col = pd.to_numeric(col).astype("Int64")
+            col = _int_column(col)
         elif kind == "float":
             col = pd.to_numeric(col).astype("Float64")
         elif kind == "bool":
@@ -266,8 +283,24 @@ def typed_frame(records: Sequence[dict[str, Any]] | Any) -> Any:
             col = col.astype("string")
             if name in NEVER_NULL:
                 col = col.fillna("")
-        frame[name] = col
-    return frame.reset_index(drop=True)
+        columns[name] = col
+    return pd.DataFrame(columns)
+
+
+def _int_column(col: Any) -> Any:
+    """An ``Int64`` column; values are converted one by one unless already integers."""
+    import pandas as pd
+
+    if pd.api.types.is_integer_dtype(col.dtype):
+        return col.astype("Int64")
+    values = [None if _missing(v) else max(-BIGINT_MAX - 1, min(int(v), BIGINT_MAX)) for v in col]
+    return pd.Series(pd.array(values, dtype="Int64"), index=col.index)
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or (isinstance(value, str) and not value.strip()) or bool(pd.isna(value))
 
 
 def _as_bool(value: Any) -> bool:
@@ -288,14 +321,25 @@ def suffix_mismatch(path: Path, fmt: str) -> str | None:
 
 
 def write_pull(frame: Any, path: Path, fmt: str, *, bom: bool = False) -> Path:
-    """Write a pull in ``fmt`` (csv, parquet, xlsx, jsonl); times stay UTC."""
+    """Write a pull in ``fmt`` (csv, parquet, xlsx, jsonl); times stay UTC.
+
+    CSV and XLSX text cells are spreadsheet-safe (:func:`narrmon.safe_text.spreadsheet_cell`);
+    XLSX texts longer than Excel's cell limit are cut with a marker, and a
+    :class:`CutTextWarning` says how many.
+    """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if mismatch := suffix_mismatch(path, fmt):
         raise InputError(mismatch)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8")
+        out = frame.copy()
+        for name in STRING_COLUMNS:
+            out[name] = out[name].map(spreadsheet_cell, na_action="ignore")
+        # CRLF rows: a lone CR inside a text is then quoted, and reads back as itself.
+        out.to_csv(
+            path, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\r\n"
+        )
     elif fmt == "parquet":
         frame.to_parquet(path, index=False)
     elif fmt == "jsonl":
@@ -309,14 +353,62 @@ def write_pull(frame: Any, path: Path, fmt: str, *, bom: bool = False) -> Path:
             double_precision=15,
         )
     else:
-        out = frame.copy()
-        for name, kind, _ in COLUMNS:
-            if kind == "time":  # Excel has no time zones: naive UTC
-                out[name] = out[name].dt.tz_localize(None)
-            elif kind == "str":
-                out[name] = out[name].str.replace(_ILLEGAL_XLSX, "", regex=True)
-        out.to_excel(path, index=False, sheet_name="posts", engine="openpyxl")
+        cut = _write_xlsx(frame, path)
+        if cut:
+            warnings.warn(CutTextWarning(cut, path), stacklevel=2)
     return path
+
+
+class CutTextWarning(UserWarning):
+    """Some texts were longer than an XLSX cell holds and were cut (each says so)."""
+
+    def __init__(self, cut: int, path: Path) -> None:
+        self.cut = cut
+        super().__init__(
+            f"{cut:,} text(s) longer than Excel's {XLSX_CELL_CHARS:,}-character cell limit "
+            f'were cut in {path}, each ending "[…cut: the full text has N characters]"; '
+            "the csv, parquet and jsonl formats keep them whole"
+        )
+
+
+def xlsx_text(text: str) -> tuple[str, bool]:
+    """``text`` as an XLSX cell: spreadsheet-safe, legal in XML, cut to the cell limit."""
+    cell = spreadsheet_cell(_ILLEGAL_XLSX.sub("", text))
+    if len(cell) <= XLSX_CELL_CHARS:
+        return cell, False
+    mark = XLSX_CUT_MARK.format(n=len(text))
+    return cell[: XLSX_CELL_CHARS - len(mark)] + mark, True
+
+
+def _write_xlsx(frame: Any, path: Path) -> int:
+    """One sheet, texts as string cells (never formulas); returns the texts cut."""
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(XLSX_SHEET)
+    kinds = [kind for _, kind, _ in COLUMNS]
+    sheet.append(list(COLUMN_NAMES))
+    cut = 0
+    for values in frame[list(COLUMN_NAMES)].itertuples(index=False, name=None):
+        cells: list[Any] = []
+        for value, kind in zip(values, kinds, strict=True):
+            if pd.isna(value):
+                cells.append(None)
+            elif kind == "str":
+                text, was_cut = xlsx_text(str(value))
+                cut += was_cut
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.data_type = "s"
+                cells.append(cell)
+            elif kind == "time":  # Excel has no time zones: naive UTC
+                cells.append(value.tz_convert(None).to_pydatetime())
+            else:
+                cells.append(value.item() if hasattr(value, "item") else value)
+        sheet.append(cells)
+    book.save(path)
+    return cut
 
 
 def read_pull(path: str | Path, fmt: str | None = None) -> Any:
@@ -325,17 +417,20 @@ def read_pull(path: str | Path, fmt: str | None = None) -> Any:
 
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower()
-    strings = {name: "string" for name, kind, _ in COLUMNS if kind == "str"}
+    strings = {name: "string" for name, kind, _ in COLUMNS if kind in ("str", "int")}
     if fmt == "csv":
         frame = pd.read_csv(
             path, encoding="utf-8-sig", dtype=strings, keep_default_na=False, na_values=[""]
         )
     elif fmt == "parquet":
-        frame = pd.read_parquet(path)
+        return typed_frame(pd.read_parquet(path))
     elif fmt == "jsonl":
-        frame = pd.read_json(path, lines=True, dtype=False)
+        with path.open("rb") as lines:
+            return typed_frame([orjson.loads(line) for line in lines if line.strip()])
     elif fmt == "xlsx":
-        frame = pd.read_excel(path, sheet_name="posts", dtype=strings, engine="openpyxl")
+        frame = pd.read_excel(path, sheet_name=XLSX_SHEET, dtype=strings, engine="openpyxl")
     else:
         raise InputError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    for name in STRING_COLUMNS:
+        frame[name] = frame[name].map(from_spreadsheet_cell, na_action="ignore")
     return typed_frame(frame)

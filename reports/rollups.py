@@ -26,6 +26,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from narrmon.store import Store, schema
 from narrmon.store.core import LOOKUP_CHUNK, now_utc
+from narrmon.store.schema import BIGINT_MAX
 from reports.data import (
     ALL,
     LEAN_COLUMNS,
@@ -204,12 +205,13 @@ def _zero() -> dict[str, Any]:
 
 
 def _add(acc: dict[str, Any], views: int | None, eng: int | None, at: datetime | None) -> None:
+    """Count one post in ``acc``; sums stop at the most a BIGINT column holds."""
     acc["posts"] += 1
     if views is not None:
-        acc["views"] += views
+        acc["views"] = min(acc["views"] + views, BIGINT_MAX)
         acc["views_known"] += 1
     if eng is not None:
-        acc["engagement"] += eng
+        acc["engagement"] = min(acc["engagement"] + eng, BIGINT_MAX)
         acc["engagement_known"] += 1
     if at is not None and (acc["snapshot_at"] is None or at > acc["snapshot_at"]):
         acc["snapshot_at"] = at
@@ -280,6 +282,10 @@ def _growth_rows(version: str, day: date, rows: list[PostRow]) -> list[dict[str,
 
 
 # -- reading -------------------------------------------------------------------------------
+# Rows are summed in Python, not with SQL SUM: SQLite's SUM fails past 2^63 and
+# PostgreSQL's returns NUMERIC; Python ints are exact whatever the sum.
+
+_SUMMED = ("posts", "views", "views_known", "engagement", "engagement_known")
 
 
 @dataclass
@@ -295,6 +301,14 @@ class Totals:
     potential_reach: int = 0
     followers_known: int = 0  # accounts whose follower count is known
     snapshot_at: datetime | None = None
+
+    def add(self, row: Any) -> None:
+        """Add a rollup row's sums (Python ints: no overflow, however many rows)."""
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + row[name])
+        at = row["snapshot_at"]
+        if at is not None and (self.snapshot_at is None or at > self.snapshot_at):
+            self.snapshot_at = at
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -315,74 +329,44 @@ def label_day_totals(
 ) -> dict[tuple[date, str], Totals]:
     """Per (day, label): totals over ``first..last``; accounts are distinct per day."""
     r = schema.rollup_daily
-    q = (
-        select(
-            r.c.day,
-            r.c.label,
-            func.sum(r.c.posts),
-            func.count(),
-            func.sum(r.c.views),
-            func.sum(r.c.views_known),
-            func.sum(r.c.engagement),
-            func.sum(r.c.engagement_known),
-            func.sum(r.c.followers),
-            func.count(r.c.followers),
-            func.max(r.c.snapshot_at),
-        )
-        .where(r.c.model_version == version, r.c.day >= first, r.c.day <= last)
-        .group_by(r.c.day, r.c.label)
-    )
+    q = select(
+        r.c.day, r.c.label, *(r.c[k] for k in _SUMMED), r.c.followers, r.c.snapshot_at
+    ).where(r.c.model_version == version, r.c.day >= first, r.c.day <= last)
     out: dict[tuple[date, str], Totals] = {}
-    for row in conn.execute(q):
-        day, label, posts, accounts, views, vk, eng, ek, fol, fk, at = row
-        out[(as_day(day), label)] = Totals(
-            int(posts or 0),
-            int(accounts),
-            int(views or 0),
-            int(vk or 0),
-            int(eng or 0),
-            int(ek or 0),
-            int(fol or 0),
-            int(fk),
-            _aware(at),
-        )
+    for row in conn.execute(q).mappings():
+        t = out.setdefault((as_day(row["day"]), row["label"]), Totals())
+        t.add(row)
+        t.accounts += 1
+        if row["followers"] is not None:
+            t.potential_reach += row["followers"]
+            t.followers_known += 1
     return out
 
 
 def span_totals(conn: Connection, version: str, first: date, last: date) -> dict[str, Totals]:
     """Per label: totals over ``first..last`` with accounts distinct over the whole span."""
     r = schema.rollup_daily
-    per_account = (
-        select(
-            r.c.label,
-            r.c.platform,
-            r.c.account_id,
-            func.sum(r.c.posts).label("posts"),
-            func.sum(r.c.views).label("views"),
-            func.sum(r.c.views_known).label("vk"),
-            func.sum(r.c.engagement).label("eng"),
-            func.sum(r.c.engagement_known).label("ek"),
-            func.max(r.c.followers).label("fol"),
-            func.max(r.c.snapshot_at).label("at"),
-        )
-        .where(r.c.model_version == version, r.c.day >= first, r.c.day <= last)
-        .group_by(r.c.label, r.c.platform, r.c.account_id)
-    )
+    q = select(
+        r.c.label,
+        r.c.platform,
+        r.c.account_id,
+        *(r.c[k] for k in _SUMMED),
+        r.c.followers,
+        r.c.snapshot_at,
+    ).where(r.c.model_version == version, r.c.day >= first, r.c.day <= last)
     out: dict[str, Totals] = {}
-    for row in conn.execute(per_account).mappings():
-        t = out.setdefault(row["label"], Totals())
-        t.posts += int(row["posts"] or 0)
+    followers: dict[tuple[str, str, str], int | None] = {}
+    for row in conn.execute(q).mappings():
+        out.setdefault(row["label"], Totals()).add(row)
+        key = (row["label"], row["platform"], row["account_id"])
+        known = [f for f in (followers.get(key), row["followers"]) if f is not None]
+        followers[key] = max(known) if known else None
+    for (label, _, _), count in followers.items():
+        t = out[label]
         t.accounts += 1
-        t.views += int(row["views"] or 0)
-        t.views_known += int(row["vk"] or 0)
-        t.engagement += int(row["eng"] or 0)
-        t.engagement_known += int(row["ek"] or 0)
-        if row["fol"] is not None:
-            t.potential_reach += int(row["fol"])
+        if count is not None:
+            t.potential_reach += count
             t.followers_known += 1
-        at = _aware(row["at"])
-        if at is not None and (t.snapshot_at is None or at > t.snapshot_at):
-            t.snapshot_at = at
     return out
 
 
@@ -390,29 +374,21 @@ def growth(conn: Connection, version: str, day: date) -> dict[str, list[dict[str
     """Per label: the views of ``day``'s posts as of the end of each later day."""
     g = schema.rollup_growth
     q = (
-        select(
-            g.c.label,
-            g.c.as_of,
-            func.sum(g.c.posts),
-            func.sum(g.c.views),
-            func.sum(g.c.views_known),
-            func.sum(g.c.engagement),
-        )
+        select(g.c.label, g.c.as_of, g.c.posts, g.c.views, g.c.views_known, g.c.engagement)
         .where(g.c.model_version == version, g.c.day == day)
-        .group_by(g.c.label, g.c.as_of)
         .order_by(g.c.label, g.c.as_of)
     )
-    out: dict[str, list[dict[str, Any]]] = {}
+    sums: dict[tuple[str, date], dict[str, int]] = {}
     for label, as_of, posts, views, vk, eng in conn.execute(q):
-        out.setdefault(label, []).append(
-            {
-                "as_of": as_day(as_of).isoformat(),
-                "posts_with_snapshot": int(posts or 0),
-                "views": int(views or 0),
-                "views_known": int(vk or 0),
-                "engagement": int(eng or 0),
-            }
+        cell = sums.setdefault(
+            (label, as_day(as_of)),
+            {"posts_with_snapshot": 0, "views": 0, "views_known": 0, "engagement": 0},
         )
+        for name, value in zip(cell, (posts, views, vk, eng), strict=True):
+            cell[name] += value
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (label, as_of), cell in sums.items():
+        out.setdefault(label, []).append({"as_of": as_of.isoformat(), **cell})
     return out
 
 
@@ -421,11 +397,3 @@ def first_day(conn: Connection, version: str) -> date | None:
     rd = schema.rollup_days
     value = conn.execute(select(func.min(rd.c.day)).where(rd.c.model_version == version)).scalar()
     return as_day(value) if value is not None else None
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return schema.UTCDateTime().process_result_value(value, None)

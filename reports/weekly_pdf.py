@@ -3,7 +3,8 @@
 Fonts: reportlab's built-in Helvetica has no Cyrillic and no č ć đ, so the report uses
 DejaVu Sans from matplotlib's ``mpl-data/fonts/ttf``. Post text goes through
 :func:`para_text`: markup in a post (``<b>``, ``<para>``, ``&``, ``<script>``) is
-escaped, so it shows as written and cannot change the layout.
+escaped, so it shows as written and cannot change the layout, and bidi controls are
+removed, so a right-to-left override in a name cannot reverse the figures beside it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from narrmon.records import LABELS
+from narrmon.safe_text import strip_bidi
 from reports import charts
 from reports.daily_output import LABEL_COLOURS, LABEL_NAMES, fmt_change, fmt_int, fmt_time
 from reports.data import ALL
@@ -58,8 +60,9 @@ def register_fonts() -> None:
 
 
 def para_text(text: Any) -> str:
-    """Text made safe for Paragraph markup; glyphs DejaVu Sans lacks (emoji) are dropped."""
-    clean = str(text if text is not None else "").translate(_CONTROL)
+    """Text made safe for Paragraph markup, without bidi controls (reportlab has no bidi
+    algorithm to contain them); glyphs DejaVu Sans lacks (emoji) are dropped."""
+    clean = strip_bidi(str(text if text is not None else "")).translate(_CONTROL)
     face = pdfmetrics.getFont(FONT).face
     clean = "".join(ch for ch in clean if ord(ch) in face.charToGlyph or ch in "\t\n")
     return escape(clean).replace("\n", "<br/>")

@@ -220,6 +220,27 @@ def test_label_export_gives_one_row_per_distinct_text_with_its_context(
     assert any(row["why"] for row in rows)
 
 
+def test_label_export_quotes_formula_cells_and_import_restores_them(
+    sqlite_store: Store, small_model: Config, tmp_path: Path
+) -> None:
+    formula = "=" + POSTS[1]  # a post starting like a spreadsheet formula
+    store = sqlite_store
+    store.write_batch(posts=_posts("300", [formula], first_day=20, url="@x"))
+    classify_posts(small_model, store)
+    rows = _export(store, small_model, tmp_path, 50)
+    row = next(r for r in rows if r["post_id"] == "300/0")
+    assert (row["text"], row["url"]) == ("'" + formula, "'@x")  # Excel shows it as text
+    cells = [c for r in rows for k, c in r.items() if not k.startswith("score_")]
+    assert [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
+    row["anti_west"] = "1"
+    _write_answers(tmp_path / "answers.csv", [row], ";", bom=True)  # as Excel saves it
+    result = runner.invoke(
+        app, ["label", "import", str(tmp_path / "answers.csv"), "--db", store.url]
+    )
+    assert result.exit_code == 0, result.output
+    assert {a["text"]: a["labels"] for a in load_annotations(store)} == {formula: ["anti_west"]}
+
+
 def _write_answers(path: Path, rows: list[dict[str, str]], delimiter: str, bom: bool) -> None:
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=delimiter)

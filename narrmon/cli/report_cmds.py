@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, open_store
+from narrmon.cli.common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    open_store,
+)
 from narrmon.config import load_config
 
 ModelOption = Annotated[
@@ -121,7 +129,7 @@ def pull_cmd(
     """Pull posts with their latest metrics, labels and scores into a file, one row per post."""
     import narrmon
     from narrmon.pipeline.report import export_pull
-    from reports.pull import FORMATS, suffix_mismatch
+    from reports.pull import FORMATS, CutTextWarning, suffix_mismatch
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not one of: {FORMAT_HELP}", param_hint="--format")
@@ -139,8 +147,12 @@ def pull_cmd(
         model_version=model_version,
         db=db,
     )
-    path = export_pull(frame, out, fmt, bom=bom)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CutTextWarning)
+        path = export_pull(frame, out, fmt, bom=bom)
     console.print(f"{len(frame):,} posts written to {path}")
+    for warning in caught:
+        err_console.print(f"warning: {warning.message}", markup=False)
 
 
 def alerts_cmd(

@@ -28,6 +28,7 @@ from classifiers.langid import identify
 from classifiers.model import ModelParams, NarrativeModel, data_hash, evaluate_model, fit
 from narrmon.config import Config
 from narrmon.errors import InputError
+from narrmon.safe_text import from_spreadsheet_cell, spreadsheet_cell
 from narrmon.store import Store
 from narrmon.store import labels as label_store
 
@@ -396,11 +397,9 @@ def export_uncertain(config: Config, store: Store, n: int, out: Path | str) -> i
         for r, label, reason in zip(rows, nearest, why, strict=True):
             scores = [f"{r['scores'].get(label, 0.0):.3f}" for label in LABELS]
             created = r["created_at"].isoformat() if r["created_at"] else ""
-            writer.writerow(
-                [r["platform"], r["post_id"], r["url"], r["account"], created, r["copies"]]
-                + [r["text"], ";".join(r["labels"]), *scores, label, reason]
-                + [""] * len(LABELS)
-            )
+            cells = [r["platform"], r["post_id"], r["url"], r["account"], created, r["copies"]]
+            cells += [r["text"], ";".join(r["labels"]), *scores, label, reason]
+            writer.writerow([spreadsheet_cell(cell) for cell in cells] + [""] * len(LABELS))
     return len(rows)
 
 
@@ -452,6 +451,7 @@ def import_labels(store: Store, path: Path | str) -> dict[str, Any]:
                 f"{_DELIMITER_NAMES[delimiter]}: {shown}"
             )
         for row in reader:
+            row = {k: from_spreadsheet_cell(v) for k, v in row.items()}  # as exported
             where = f"{source}: line {reader.line_num}"
             try:
                 marks = {label: _answer(row.get(label) or "", where) for label in LABELS}
