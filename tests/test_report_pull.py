@@ -126,3 +126,15 @@ def test_empty_pull_has_the_columns(sqlite_store: Store, tmp_path) -> None:
     assert len(df) == 0 and tuple(df.columns) == COLUMN_NAMES
     back = read_pull(write_pull(df, tmp_path / "e.parquet", "parquet"))
     assert len(back) == 0
+
+
+def test_cli_pull_out_must_be_a_file_in_a_folder_that_exists(sqlite_store: Store, tmp_path) -> None:
+    build(sqlite_store)
+    args = ["pull", "--since", DAY, "--until", DAY, "--format", "csv", "--db", sqlite_store.url]
+    wide = {"COLUMNS": "400"}  # one line per message: the paths are long
+    folder = CliRunner().invoke(app, [*args, "--out", str(tmp_path)], env=wide)
+    assert folder.exit_code == 2
+    assert f"{tmp_path} is a folder: give a file name, such as {tmp_path}/pull.csv" in folder.output
+    missing = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "no" / "p.csv")], env=wide)
+    assert missing.exit_code == 2
+    assert f"the folder {tmp_path / 'no'} does not exist" in missing.output

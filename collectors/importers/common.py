@@ -29,10 +29,12 @@ from typing import Any
 
 import orjson
 
-from narrmon.records import Rejected
+from narrmon.errors import InputError
+from narrmon.records import Account, MetricSnapshot, Post, Record, Rejected
 
 MAX_TEXT_CHARS = 100_000  # longer texts are quarantined, not truncated
 FUTURE_TOLERANCE = timedelta(days=1)  # clock skew allowed for "created in the future"
+MAX_COUNT = 2**63 - 1  # a store count is a signed 64-bit integer: larger ones are quarantined
 PAYLOAD_CHARS = 4096  # characters of a bad record kept in the quarantine payload
 PROGRESS_EVERY = 4096  # lines between two on_progress calls
 SNIFF_BYTES = 4
@@ -45,6 +47,9 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+
+# Archives refused by their magic bytes: their content is compressed, not text.
+ARCHIVES = ((b"PK\x03\x04", "zip archive"), (b"\x1f\x8b", "gzip file"))
 
 Progress = Callable[[int], None] | None
 _BLANK_START = (b"", b" ", b"\t", b"\r", b"\n", "", " ", "\t", "\r", "\n")
@@ -70,6 +75,18 @@ class BadRecord(ValueError):
     """A record that cannot be imported; the message is the reason shown to the user."""
 
 
+# What a record of an unforeseen shape can raise in a parser. Each importer catches
+# these per record, beside BadRecord, so an odd record is quarantined, never a crash.
+RECORD_ERRORS = (BadRecord, TypeError, AttributeError, KeyError, ValueError, OverflowError)
+
+
+def reason_of(exc: Exception) -> str:
+    """The quarantine reason for an exception of :data:`RECORD_ERRORS`."""
+    if isinstance(exc, BadRecord):
+        return str(exc)
+    return f"malformed record ({type(exc).__name__}: {str(exc)[:200]})"
+
+
 # -- reading --------------------------------------------------------------------------
 
 
@@ -77,6 +94,11 @@ def sniff_encoding(path: Path) -> tuple[str, int]:
     """The encoding of ``path`` and the length of its byte-order mark (UTF-8 if none)."""
     with path.open("rb") as f:
         head = f.read(SNIFF_BYTES)
+    for magic, archive in ARCHIVES:
+        if head.startswith(magic):
+            raise InputError(
+                f"{path.name} is a {archive}, not text: unpack it and import the file(s) inside"
+            )
     for bom, encoding in BOMS:
         if head.startswith(bom):
             return encoding, len(bom)
@@ -168,11 +190,16 @@ def parse_time(value: Any, what: str = "date") -> datetime:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00", 1))
         else:
             raise TypeError
+        return to_utc(parsed)
     except (ValueError, TypeError, OverflowError, OSError):
         raise BadRecord(f"{what} {str(value)[:40]!r} is not a date") from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """``value`` as aware UTC (naive is UTC); OverflowError when UTC leaves years 1-9999."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def check_not_future(value: datetime, what: str, now: datetime) -> datetime:
@@ -184,7 +211,7 @@ def check_not_future(value: datetime, what: str, now: datetime) -> datetime:
 
 def check_count(value: Any, what: str) -> int | None:
     """A non-negative integer count, or None when unknown."""
-    if value.__class__ is int and value >= 0:  # the usual case, first (bool is not int)
+    if value.__class__ is int and 0 <= value <= MAX_COUNT:  # the usual case first; not bool
         return value
     if value is None or value == "":
         return None
@@ -197,6 +224,8 @@ def check_count(value: Any, what: str) -> int | None:
             raise BadRecord(f"{what} {str(value)[:40]!r} is not a count") from None
     if value < 0:
         raise BadRecord(f"{what} is negative ({value})")
+    if value > MAX_COUNT:
+        raise BadRecord(f"{what} {value} is over the largest count the store holds ({MAX_COUNT})")
     return value
 
 
@@ -224,6 +253,88 @@ def required(record: Any, key: str, what: str | None = None) -> Any:
     if value is None or value == "":
         raise BadRecord(f"missing {what or key}")
     return value
+
+
+def as_list(value: Any, what: str) -> list | tuple:
+    """``value`` when it is a JSON array, ``()`` when absent, else :class:`BadRecord`."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise BadRecord(f"{what} is a {type(value).__name__}, not a list")
+    return value
+
+
+def check_name(value: Any, what: str) -> str | None:
+    """An optional name or id given as text (a number is taken as its digits)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise BadRecord(f"{what} is a {type(value).__name__}, not a string")
+    return check_text(value, what)
+
+
+# Record field -> store column where the names differ (see narrmon.store.schema).
+_COLUMN_OF = {
+    "forwarded_from_account": "fwd_account_id",
+    "forwarded_from_post": "fwd_post_id",
+    "forwarded_from_name": "fwd_name",
+}
+
+
+def _field_limits(table: Any) -> dict[str, int | None]:
+    lengths = {c.name: getattr(c.type, "length", None) for c in table.columns}
+    return {name: lengths.get(_COLUMN_OF.get(name, name)) for name in lengths | _COLUMN_OF}
+
+
+def _store_limits() -> dict[type, dict[str, int | None]]:
+    from narrmon.store.schema import accounts, metric_snapshots, posts
+
+    tables = {Post: posts, Account: accounts, MetricSnapshot: metric_snapshots}
+    return {record: _field_limits(table) for record, table in tables.items()}
+
+
+_LIMITS: dict[type, dict[str, int | None]] = {}
+
+
+def check_stored(records: list[Record]) -> list[Record]:
+    """``records`` if the store can hold every field of them, else :class:`BadRecord`.
+
+    Both backends get the same rules, the stricter ones of PostgreSQL: texts are
+    strings without NUL or unpaired surrogates, ids and handles fit their column,
+    counts fit a signed 64-bit integer.
+    """
+    if not _LIMITS:
+        _LIMITS.update(_store_limits())
+    for record in records:
+        limits = _LIMITS.get(type(record), {})
+        for name in record.__slots__:
+            if name == "raw":
+                continue
+            value = getattr(record, name)
+            if isinstance(value, str):
+                _check_field(value, name, limits.get(name))
+            elif isinstance(value, tuple):
+                for item in value:
+                    _check_field(item, name, None)
+            elif isinstance(value, dict):
+                for key, count in value.items():
+                    _check_field(key, name, None)
+                    check_count(count, f"{name}[{key!r}]")
+            elif isinstance(value, int) and not isinstance(value, bool):
+                check_count(value, name)
+    return records
+
+
+def _check_field(value: Any, name: str, limit: int | None) -> None:
+    if not isinstance(value, str):
+        raise BadRecord(f"{name} is a {type(value).__name__}, not a string")
+    problem = explain_bad_text(value)
+    if problem is not None:
+        raise BadRecord(f"{name} {problem}")
+    if limit is not None and len(value) > limit:
+        raise BadRecord(f"{name} is {len(value):,} characters long, over the store's {limit}")
 
 
 # -- entities and script --------------------------------------------------------------

@@ -41,16 +41,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from collectors.importers.common import (
+    RECORD_ERRORS,
     BadRecord,
     Progress,
     check_count,
     check_not_future,
+    check_stored,
     check_text,
     detect_script,
     explain_bad_text,
     extract_entities,
     file_time,
     parse_time,
+    reason_of,
     reject,
     sniff_encoding,
 )
@@ -87,10 +90,12 @@ def iter_records(
                 f"line 1: missing CSV column(s) {', '.join(missing)}; "
                 f"required: {', '.join(REQUIRED)}"
             )
-        reader = csv.reader(text, delimiter=delimiter)
+        lines = _Lines(text)
+        reader = csv.reader(lines, delimiter=delimiter)
         accounts_seen: set[tuple[str, str, int | None]] = set()
         while True:
-            line = reader.line_num + 2
+            line = lines.number + 1
+            lines.taken.clear()
             try:
                 cells = next(reader)
             except StopIteration:
@@ -98,15 +103,21 @@ def iter_records(
             except csv.Error as exc:
                 yield reject(path, f"line {line}", f"invalid CSV: {exc}")
                 continue
-            if on_progress is not None and reader.line_num % PROGRESS_EVERY == 0:
+            if on_progress is not None and lines.number % PROGRESS_EVERY == 0:
                 on_progress(binary.tell())
             if not any(cell.strip() for cell in cells):
+                continue
+            if len(lines.taken) > 1 and _unclosed_quote(lines, len(cells), len(columns), delimiter):
+                reason = f"a quoted cell opened on line {line} does not close where the row ends"
+                yield reject(path, f"line {line}", reason, lines.taken[0])
+                lines.reread_after_first()
+                reader = csv.reader(lines, delimiter=delimiter)
                 continue
             row = dict(zip(columns, cells, strict=False))
             try:
                 records = _row(row, len(cells), len(columns), mtime, now)
-            except BadRecord as exc:
-                yield reject(path, f"line {line}", str(exc), delimiter.join(cells))
+            except RECORD_ERRORS as exc:
+                yield reject(path, f"line {line}", reason_of(exc), delimiter.join(cells))
                 continue
             account = records[0]
             key = (account.platform, account.account_id, account.followers)
@@ -116,6 +127,42 @@ def iter_records(
             yield from records[1:]
         if on_progress is not None:
             on_progress(binary.tell())
+
+
+class _Lines:
+    """The lines of a CSV file for :func:`csv.reader`: numbered, and kept per row to re-read."""
+
+    def __init__(self, text: Iterator[str]) -> None:
+        self._text = text
+        self._again: list[str] = []  # lines to read again, last first
+        self.number = 1  # the line last read (1: the header)
+        self.taken: list[str] = []  # the lines of the row being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._again.pop() if self._again else next(self._text)
+        self.number += 1
+        self.taken.append(line)
+        return line
+
+    def reread_after_first(self) -> None:
+        """Read the lines of the current row after its first one again, as rows."""
+        self._again.extend(reversed(self.taken[1:]))
+        self.number -= len(self.taken) - 1
+
+
+def _unclosed_quote(lines: _Lines, n_cells: int, n_columns: int, delimiter: str) -> bool:
+    """Whether a row over several lines is a stray quote that swallowed the rows after it."""
+    if n_cells != n_columns:
+        return True
+    try:
+        for _ in csv.reader(["".join(lines.taken)], delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
 
 
 def _row(
@@ -171,4 +218,4 @@ def _row(
     ]
     if any(v is not None for v in metrics.values()):
         records.append(MetricSnapshot(platform, post_id, captured, **metrics))
-    return records
+    return check_stored(records)

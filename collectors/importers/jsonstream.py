@@ -36,6 +36,7 @@ WHITESPACE = " \t\n\r"
 PROBE_LINES = 6  # a "{" file none of whose first lines is JSON is one pretty-printed object
 _LINE_END = (b"\n", b"\r", "\n", "\r")
 _CRLF = (b"\r\n", "\r\n")
+TOO_DEEP = "arrays or objects nested too deep to read (no record is)"
 LEADING_BAD_LINES = 10  # a "JSON Lines" file whose first lines all fail is not JSON Lines
 
 
@@ -178,6 +179,10 @@ class JsonStream:
             start = self.pos
             try:
                 value, end = self._json.raw_decode(self.buf, start)
+            except RecursionError:  # the C scanner recurses once per level of nesting
+                start, end = self._span_of_nested(start)
+                self.pos = end
+                return Malformed(TOO_DEEP), start, end
             except json.JSONDecodeError as exc:
                 at = self._dropped_chars + exc.pos
                 stuck = (
@@ -195,6 +200,39 @@ class JsonStream:
                 continue
             self.pos = end
             return value, start, end
+
+    def _span_of_nested(self, start: int) -> tuple[int, int]:
+        """``(start, end)`` of the array or object at ``start``, found without recursion.
+
+        Reading more input may move the buffer, so ``start`` comes back updated.
+        """
+        depth, in_string, escaped, i = 0, False, False, start
+        while True:
+            buf = self.buf
+            for i in range(i, len(buf)):  # noqa: B020 - i goes on where the last chunk ended
+                char = buf[i]
+                if in_string:
+                    if escaped:
+                        escaped = False
+                    elif char == "\\":
+                        escaped = True
+                    elif char == '"':
+                        in_string = False
+                elif char == '"':
+                    in_string = True
+                elif char in "[{":
+                    depth += 1
+                elif char in "]}":
+                    depth -= 1
+                    if depth == 0:
+                        return start, i + 1
+            else:
+                i = len(buf)
+            before = self.pos
+            if i - start > MAX_VALUE_CHARS or not self._fill():
+                raise self.fail("unexpected end of file in a deeply nested value", start)
+            i -= before - self.pos  # _fill may drop what precedes self.pos
+            start -= before - self.pos
 
     def skip(self) -> None:
         """Skip the next value (arrays are skipped item by item, so memory stays flat)."""
@@ -249,6 +287,18 @@ class JsonStream:
             else:
                 what = repr(char) if char else "end of file"
                 raise self.fail(f"expected ',' or '}}' after the value of {key!r}, found {what}")
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A value read whole that cannot be a record (see :data:`TOO_DEEP`)."""
+
+    reason: str
+
+
+def malformed(value: Any) -> str | None:
+    """The reason when ``value`` is :class:`Malformed`, else None."""
+    return value.reason if isinstance(value, Malformed) else None
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs a setattr call per field
@@ -347,7 +397,7 @@ def _iter_document(path: Path, first: str, on_progress: Progress) -> Iterator[It
 
 def _doc_item(stream: JsonStream, where: str, value: Any, start: int, end: int) -> Item:
     raw = stream.buf[start:end]
-    problem = explain_bad_text(raw)
+    problem = explain_bad_text(raw) or malformed(value)
     if problem is not None:
         return Item(where, raw=raw, error=problem)
     return Item(where, value, raw)

@@ -40,19 +40,24 @@ from pathlib import Path
 from typing import Any
 
 from collectors.importers.common import (
+    RECORD_ERRORS,
     BadRecord,
     Progress,
+    check_name,
     check_not_future,
+    check_stored,
     check_text,
     detect_script,
     explain_bad_text,
     extract_entities,
     file_time,
     parse_time,
+    reason_of,
     reject,
     required,
+    to_utc,
 )
-from collectors.importers.jsonstream import JsonBreak, JsonStream
+from collectors.importers.jsonstream import JsonBreak, JsonStream, malformed
 from narrmon.records import Account, Post, Record, Skipped
 
 PLATFORM = "telegram"
@@ -128,7 +133,8 @@ class _ExportReader:
                 yield from self.messages(stream, chat)
             elif key in ("name", "type", "id"):
                 value, _, _ = stream.value()
-                setattr(chat, key, value)
+                plain = isinstance(value, str | int) and not isinstance(value, bool)
+                setattr(chat, key, value if plain else None)
             elif top and key in ("chats", "left_chats"):
                 for sub in stream.iter_object():
                     if sub != "list":
@@ -150,14 +156,16 @@ class _ExportReader:
             value, start, end = stream.value()
             raw = stream.buf[start:end]
             where = f"{chat.location}messages[{index}] (line {stream.line_at(start)})"
-            problem = explain_bad_text(raw)
+            problem = explain_bad_text(raw) or malformed(value)
             if problem is not None:
                 yield reject(self.path, where, problem, raw)
                 continue
             try:
-                yield from self.message(chat, value, raw)
-            except BadRecord as exc:
-                yield reject(self.path, where, str(exc), raw)
+                records = list(self.message(chat, value, raw))
+            except RECORD_ERRORS as exc:
+                yield reject(self.path, where, reason_of(exc), raw)
+            else:
+                yield from records
 
     def message(self, chat: _Chat, msg: Any, raw: str) -> Iterator[Record]:
         message_id = required(msg, "id", "message id")
@@ -175,12 +183,12 @@ class _ExportReader:
         if msg.get("edited_unixtime") or msg.get("edited"):
             edited = self.time(chat, msg, "edited")
             edited_at = edited if edited > EPOCH.replace(tzinfo=UTC) + MAX_ZONE_OFFSET else None
+        account = None
         if account_id not in chat.announced:
-            chat.announced.add(account_id)
-            yield self.account(chat, account_id, msg)
+            account = self.account(chat, account_id, msg)
         fwd_id = msg.get("forwarded_from_id")
         reply = msg.get("reply_to_message_id")
-        yield Post(
+        post = Post(
             PLATFORM,
             f"{account_id}/{message_id}",
             account_id,
@@ -188,7 +196,7 @@ class _ExportReader:
             text,
             reply_to=f"{account_id}/{reply}" if reply is not None else None,
             forwarded_from_account=_peer(fwd_id) if fwd_id else None,
-            forwarded_from_name=msg.get("forwarded_from") or None,
+            forwarded_from_name=check_name(msg.get("forwarded_from"), "forwarded_from"),
             hashtags=hashtags,
             mentions=mentions,
             links=links,
@@ -199,6 +207,10 @@ class _ExportReader:
             collected_at=self.collected_at,
             raw=raw,
         )
+        if account is not None:
+            yield from check_stored([account])
+            chat.announced.add(account_id)
+        yield from check_stored([post])
 
     def account(self, chat: _Chat, account_id: str, msg: dict) -> Account:
         kind = IMPORTED_TYPES.get(chat.type or "public_channel") or OTHER_TYPES.get(chat.type or "")
@@ -223,7 +235,10 @@ class _ExportReader:
             chat.zone = _zone_from_epoch(msg.get("edited"))
         if chat.zone is None:
             return local.replace(tzinfo=UTC)
-        return local.replace(tzinfo=chat.zone).astimezone(UTC)
+        try:
+            return to_utc(local.replace(tzinfo=chat.zone))
+        except OverflowError:
+            raise BadRecord(f"{key} {text[:40]!r} is not a date in UTC") from None
 
 
 def _zone_from_epoch(edited: Any) -> timezone | None:

@@ -26,15 +26,20 @@ from pathlib import Path
 from typing import Any
 
 from collectors.importers.common import (
+    RECORD_ERRORS,
     BadRecord,
     Progress,
+    as_list,
     check_count,
+    check_name,
     check_not_future,
+    check_stored,
     check_text,
     detect_script,
     extract_entities,
     file_time,
     parse_time,
+    reason_of,
     reject,
     required,
 )
@@ -135,8 +140,9 @@ class _DumpReader:
     def message(self, item: Item, msg: dict, album: bool = False) -> Iterator[Record]:
         try:
             post, snapshot, channel = self._parse(item, msg, album)
-        except BadRecord as exc:
-            yield reject(self.path, item.location, str(exc), item.raw)
+            check_stored([post] if snapshot is None else [post, snapshot])
+        except RECORD_ERRORS as exc:
+            yield reject(self.path, item.location, reason_of(exc), item.raw)
             return
         if channel not in self.accounts_seen:
             self.accounts_seen.add(channel)
@@ -160,7 +166,7 @@ class _DumpReader:
         text = check_text(msg.get("message"), "message text")
         extra_links = [
             e["url"]
-            for e in msg.get("entities") or ()
+            for e in as_list(msg.get("entities"), "entities")
             if isinstance(e, dict) and e.get("_") == "MessageEntityTextUrl" and e.get("url")
         ]
         hashtags, mentions, links = extract_entities(text, extra_links)
@@ -217,8 +223,9 @@ class _DumpReader:
         """Accounts from ``messages.ChatFull`` / ``ChannelFull`` / ``Channel`` objects."""
         try:
             if value["_"] in CHAT_FULL_KINDS:
-                chats = value.get("chats") or []
-                full = value.get("full_chat") or {}
+                chats = as_list(value.get("chats"), "chats")
+                full = value.get("full_chat")
+                full = full if isinstance(full, dict) else {}
                 for chat in chats:
                     if isinstance(chat, dict) and chat.get("_") == "Channel":
                         yield self._channel(chat, full if full.get("id") == chat.get("id") else {})
@@ -226,18 +233,26 @@ class _DumpReader:
                 yield self._channel({"id": value.get("id")}, value)
             else:
                 yield self._channel(value, {})
-        except BadRecord as exc:
-            yield reject(self.path, item.location, str(exc), item.raw)
+        except RECORD_ERRORS as exc:
+            yield reject(self.path, item.location, reason_of(exc), item.raw)
 
     def _channel(self, chat: dict, full: dict) -> Account:
+        account = self._account(chat, full)
+        check_stored([account])
+        if account.handle:
+            self.usernames[account.account_id] = account.handle
+        self.accounts_seen.add(account.account_id)
+        return account
+
+    def _account(self, chat: dict, full: dict) -> Account:
         channel_id = required(chat, "id", "channel id")
         account_id = str(channel_id)
         username = chat.get("username")
         if not username:
-            active = [u for u in chat.get("usernames") or () if isinstance(u, dict)]
+            usernames = as_list(chat.get("usernames"), "usernames")
+            active = [u for u in usernames if isinstance(u, dict)]
             username = next((u.get("username") for u in active if u.get("active")), None)
-        if username:
-            self.usernames[account_id] = username
+        username = check_name(username, "username")
         title = chat.get("title")
         if title is not None:
             title = check_text(title, "title")
@@ -250,7 +265,6 @@ class _DumpReader:
             kind = "supergroup"
         else:
             kind = None
-        self.accounts_seen.add(account_id)
         return Account(
             PLATFORM,
             account_id,
@@ -277,7 +291,7 @@ def _forward(fwd: Any) -> tuple[str | None, str | None, str | None]:
     account = peer_id(fwd.get("from_id"))
     channel_post = fwd.get("channel_post")
     post = f"{account}/{channel_post}" if account and channel_post is not None else None
-    name = fwd.get("from_name") or fwd.get("post_author")
+    name = check_name(fwd.get("from_name") or fwd.get("post_author"), "forward name")
     return account, post, name
 
 
@@ -293,11 +307,13 @@ def _reactions(reactions: Any) -> tuple[int | None, dict[str, int] | None]:
     if not isinstance(reactions, dict):
         return None, None
     by_emoji: dict[str, int] = {}
-    for result in reactions.get("results") or ():
+    for result in as_list(reactions.get("results"), "reactions.results"):
         if not isinstance(result, dict):
-            continue
+            raise BadRecord(f"reaction is a {type(result).__name__}, not an object")
         count = check_count(result.get("count"), "reaction count") or 0
         reaction = result.get("reaction") or {}
+        if not isinstance(reaction, dict):
+            raise BadRecord(f"reaction is a {type(reaction).__name__}, not an object")
         kind = reaction.get("_")
         if kind == "ReactionEmoji":
             key = str(reaction.get("emoticon"))

@@ -31,15 +31,20 @@ from pathlib import Path
 from typing import Any
 
 from collectors.importers.common import (
+    RECORD_ERRORS,
     BadRecord,
     Progress,
+    as_list,
     check_count,
+    check_name,
     check_not_future,
+    check_stored,
     check_text,
     detect_script,
     extract_entities,
     file_time,
     parse_time,
+    reason_of,
     reject,
     required,
 )
@@ -82,7 +87,8 @@ def iter_records(
 
 
 def _errors(page: dict) -> Iterator[Skipped]:
-    for error in page.get("errors") or ():
+    errors = page.get("errors")
+    for error in errors if isinstance(errors, list) else ():
         title = error.get("title") if isinstance(error, dict) else None
         yield Skipped(f"X API error: {title or 'untitled'}")
 
@@ -109,11 +115,17 @@ class _XReader:
         tweets = [data] if isinstance(data, dict) else data if isinstance(data, list) else []
         includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
         users: dict[str, dict] = {}
-        for user in includes.get("users") or ():
+        try:
+            included = as_list(includes.get("users"), "includes.users")
+        except BadRecord as exc:
+            yield reject(self.path, f"{item.location}: includes.users", str(exc), includes)
+            included = ()
+        for index, user in enumerate(included):
             try:
                 account = self.account(user, captured)
-            except BadRecord as exc:
-                yield reject(self.path, f"{item.location}: includes.users", str(exc), user)
+            except RECORD_ERRORS as exc:
+                where = f"{item.location}: includes.users[{index}]"
+                yield reject(self.path, where, reason_of(exc), user)
                 continue
             users[account.account_id] = user
             yield account
@@ -121,9 +133,11 @@ class _XReader:
             where = f"{item.location}: data[{index}]"
             try:
                 author = users.get(str(tweet.get("author_id"))) if isinstance(tweet, dict) else None
-                yield from self.tweet(tweet, author, captured, tweet)
-            except BadRecord as exc:
-                yield reject(self.path, where, str(exc), tweet)
+                records = list(self.tweet(tweet, author, captured, tweet))
+            except RECORD_ERRORS as exc:
+                yield reject(self.path, where, reason_of(exc), tweet)
+            else:
+                yield from records
         yield from _errors(page)
 
     def flat_tweet(self, item: Item) -> Iterator[Record]:
@@ -134,8 +148,8 @@ class _XReader:
             records = list(self.tweet(tweet, author, captured, item.raw))
             if author is not None:
                 records.insert(0, self.account(author, captured))
-        except BadRecord as exc:
-            yield reject(self.path, item.location, str(exc), item.raw)
+        except RECORD_ERRORS as exc:
+            yield reject(self.path, item.location, reason_of(exc), item.raw)
             return
         yield from records
 
@@ -144,15 +158,17 @@ class _XReader:
         metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
         followers = check_count(metrics.get("followers_count"), "followers_count")
         name = user.get("name")
-        return Account(
+        account = Account(
             PLATFORM,
             user_id,
-            handle=check_text(user.get("username"), "username") or None,
+            handle=check_name(user.get("username"), "username"),
             title=check_text(name, "name") if isinstance(name, str) else None,
             followers=followers,
             kind="x_user",
             observed_at=captured if followers is not None else None,
         )
+        check_stored([account])
+        return account
 
     def tweet(
         self, tweet: Any, author: dict | None, captured: datetime, raw: Any
@@ -169,13 +185,13 @@ class _XReader:
         hashtags, mentions, links = _entities(tweet.get("entities"), text)
         refs = {
             REFERENCE_FIELDS[r["type"]]: str(r["id"])
-            for r in tweet.get("referenced_tweets") or ()
+            for r in as_list(tweet.get("referenced_tweets"), "referenced_tweets")
             if isinstance(r, dict) and r.get("type") in REFERENCE_FIELDS and r.get("id")
         }
-        username = author.get("username") if author else None
+        username = check_name(author.get("username"), "username") if author else None
         attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
         lang = tweet.get("lang")
-        yield Post(
+        post = Post(
             PLATFORM,
             tweet_id,
             author_id,
@@ -196,20 +212,22 @@ class _XReader:
         metrics = tweet.get("public_metrics")
         if isinstance(metrics, dict):
             values = {ours: check_count(metrics.get(key), key) for key, ours in METRICS.items()}
-            yield MetricSnapshot(PLATFORM, tweet_id, captured, **values)
+            yield from check_stored([post, MetricSnapshot(PLATFORM, tweet_id, captured, **values)])
+        else:
+            yield from check_stored([post])
 
 
 def _entities(entities: Any, text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Hashtags, mentions and expanded links from ``entities``, else from the text."""
     if not isinstance(entities, dict):
         return extract_entities(text)
-    hashtags = [h.get("tag") for h in entities.get("hashtags") or () if isinstance(h, dict)]
-    mentions = [m.get("username") for m in entities.get("mentions") or () if isinstance(m, dict)]
-    links = [
-        u.get("unwound_url") or u.get("expanded_url") or u.get("url")
-        for u in entities.get("urls") or ()
-        if isinstance(u, dict)
-    ]
+    hashtags, mentions, urls = (
+        [e for e in as_list(entities.get(key), f"entities.{key}") if isinstance(e, dict)]
+        for key in ("hashtags", "mentions", "urls")
+    )
+    links = [u.get("unwound_url") or u.get("expanded_url") or u.get("url") for u in urls]
+    hashtags = [h.get("tag") for h in hashtags]
+    mentions = [m.get("username") for m in mentions]
     return tuple(
         tuple(dict.fromkeys(str(v) for v in values if v)) for values in (hashtags, mentions, links)
     )  # type: ignore[return-value]

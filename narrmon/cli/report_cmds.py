@@ -135,6 +135,11 @@ def pull_cmd(
         raise typer.BadParameter(f"{fmt!r} is not one of: {FORMAT_HELP}", param_hint="--format")
     if mismatch := suffix_mismatch(out, fmt):
         raise typer.BadParameter(mismatch, param_hint="--out")
+    if out.is_dir():
+        hint = f"{out} is a folder: give a file name, such as {out / f'pull.{fmt}'}"
+        raise typer.BadParameter(hint, param_hint="--out")
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     frame = narrmon.pull(
         since,
         until,

@@ -102,6 +102,10 @@ def print_import_report(report: ImportReport) -> None:
     )
     for reason, n in sorted(report.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
         console.print(f"  skipped {n}: {reason}")
+    if report.duplicates:
+        console.print(
+            f"  {report.duplicates} duplicate post id(s) within a file: the last of each is kept"
+        )
     for message in report.rejects:
         err_console.print(f"  quarantined: {message}")
     hidden = c.quarantined - len(report.rejects)

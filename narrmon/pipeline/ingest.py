@@ -30,6 +30,7 @@ class ImportReport:
     skipped: Counter[str] = field(default_factory=Counter)
     rejects: list[str] = field(default_factory=list)  # first REJECTS_SHOWN messages
     records_read: int = 0  # posts and snapshots read, good ones
+    duplicates: int = 0  # posts whose id came again later in the same file (the last is kept)
     failed_files: list[str] = field(default_factory=list)
 
     @property
@@ -44,6 +45,7 @@ class ImportReport:
             **self.counts.as_dict(),
             "skipped": sum(self.skipped.values()),
             "skipped_by_reason": dict(self.skipped),
+            "duplicates": self.duplicates,
             "rejects": self.rejects,
             "failed_files": self.failed_files,
         }
@@ -98,6 +100,7 @@ def import_paths(
         run_id = store.start_run(kind, str(path))
         file_counts = BatchCounts()
         file_skipped: Counter[str] = Counter()
+        duplicates_before = report.duplicates
         status = "failed"
         try:
             records = importer(path, all_chats=all_chats, on_progress=on_progress)
@@ -119,7 +122,7 @@ def import_paths(
         except Exception as exc:
             from narrmon.errors import InputError
 
-            if not isinstance(exc, (InputError, OSError, UnicodeError, ValueError)):
+            if not isinstance(exc, (InputError, OSError, UnicodeError, ValueError, RecursionError)):
                 raise
             report.failed_files.append(f"{path}: {exc}")
             log.error("%s: %s", path, exc)
@@ -129,7 +132,10 @@ def import_paths(
                 file_counts,
                 skipped=sum(file_skipped.values()),
                 status=status,
-                detail={"skipped": dict(file_skipped)},
+                detail={
+                    "skipped": dict(file_skipped),
+                    "duplicates": report.duplicates - duplicates_before,
+                },
             )
     return report
 
@@ -165,10 +171,15 @@ def _consume(
 
     size = 0  # batch.size(), kept here: this loop runs once per record
     read = 0  # good posts and snapshots not yet added to report.records_read
+    seen: set[tuple[str, str]] = set()  # post keys of this file, to count duplicates
     try:
         for record in records:
             cls = record.__class__
             if cls is Post:  # the usual records first, without the isinstance chain
+                key = (record.platform, record.post_id)
+                if key in seen:
+                    report.duplicates += 1
+                seen.add(key)
                 batch.posts.append(record)
                 read += 1
             elif cls is MetricSnapshot:
