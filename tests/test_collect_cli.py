@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from telethon import errors
 
 import collectors.telegram.client as tg_client
@@ -25,6 +27,7 @@ from narrmon.store import Store
 from tests.collect_fakes import FakeClock, FakeTelegram, channel, message
 
 REPO = Path(__file__).resolve().parent.parent
+QUERY = "(Kosovo OR Косово) (Krim OR Donbas OR presedan) -is:retweet"
 
 
 @pytest.fixture
@@ -144,3 +147,58 @@ def test_store_is_reopened_with_the_collection_columns(tmp_path):
     assert {"first_msg_id", "last_msg_id"} <= set(schema.posts.c.keys())
     assert "resume" in schema.cursors.c
     store.dispose()
+
+
+class _Unreachable(FakeTelegram):
+    async def connect(self) -> None:
+        raise ConnectionError("Connection to Telegram failed 5 time(s)")
+
+
+def test_collect_all_with_telegram_unreachable_still_collects_x(
+    telegram_env, sqlite_store, tmp_path, monkeypatch, capsys
+):
+    import responses
+
+    from narrmon.store import schema
+    from tests.collect_fakes import XRouter
+
+    monkeypatch.setenv("NARRMON_X_BEARER_TOKEN", "test-token")
+    monkeypatch.setattr(tg_client, "make_telethon_client", lambda creds: _Unreachable())
+    cfg = tmp_path / "narrmon.yaml"
+    cfg.write_text(f"telegram:\n  channels: [istok]\nx:\n  queries: ['{QUERY}']\n", "utf-8")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        XRouter(rsps).on("/2/tweets/search/recent", (200, "search_page1.json"))
+        code = main(["collect", "all", "--config", str(cfg), "--db", sqlite_store.url, "--json"])
+    assert code == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(s["platform"], s["source"], s["status"]) for s in report["sources"]] == [
+        ("telegram", "(connection)", "failed"),
+        ("x", QUERY, "ok"),
+    ]
+    assert report["sources"][0]["reason"] == (
+        "cannot connect to Telegram (ConnectionError: Connection to Telegram failed 5 time(s))"
+    )
+    assert report["new"] == 2
+    with sqlite_store.engine.connect() as conn:
+        runs = conn.execute(select(schema.import_runs.c.kind, schema.import_runs.c.status))
+        assert sorted(tuple(r) for r in runs) == [
+            ("collect-telegram", "failed"),
+            ("collect-x", "ok"),
+        ]
+
+
+def test_invalid_session_string_is_one_failed_row(
+    telegram_env, sqlite_store, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("NARRMON_TELEGRAM_SESSION", "1AAAA")  # the real StringSession refuses it
+    cfg = tmp_path / "narrmon.yaml"
+    cfg.write_text("telegram:\n  channels: [istok]\n", encoding="utf-8")
+    code = main(["collect", "telegram", "--config", str(cfg), "--db", sqlite_store.url, "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in captured.err
+    (row,) = json.loads(captured.out)["sources"]
+    assert row["reason"] == (
+        "the Telegram session string (NARRMON_TELEGRAM_SESSION) is not valid: run "
+        "`narrmon telegram login` and store the session string it prints"
+    )

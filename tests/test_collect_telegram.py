@@ -377,18 +377,18 @@ def test_gaps_count_missing_message_ids_but_not_album_parts(store: Store, capsys
     assert "Telegram message-id gaps per channel" in out and "@istok" in out
 
 
-def test_an_unauthorised_session_is_a_one_line_error(sqlite_store: Store, monkeypatch):
+def test_an_unauthorised_session_is_one_failed_row(sqlite_store: Store, monkeypatch):
     import collectors.telegram.client as tg_client
-    from narrmon.errors import NarrmonError
     from narrmon.pipeline.collect import Credentials, TelegramCredentials
 
     fake = FakeTelegram()
     fake.authorized = False
     monkeypatch.setattr(tg_client, "make_telethon_client", lambda creds: fake)
-    creds = Credentials(telegram=TelegramCredentials(1, "h" * 32, "session"))
-    with pytest.raises(NarrmonError) as err:
-        collect(config("istok"), sqlite_store, "telegram", credentials=creds)
-    assert str(err.value) == (
+    creds = Credentials(telegram=TelegramCredentials(1, "h" * 32, "1BVtsOKQ"))  # redacted if seen
+    report = collect(config("istok"), sqlite_store, "telegram", credentials=creds)
+    (row,) = report.failed
+    assert (row.source, row.reason) == (
+        "(connection)",
         "the Telegram session is not logged in (or was revoked): run "
-        "`narrmon telegram login` and store the new session string"
+        "`narrmon telegram login` and store the new session string",
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +23,11 @@ from telethon import errors
 from telethon.tl import functions, types
 
 from collectors.ratelimit import Clock, RequestGate, RetryAfter, SystemClock, Transient, Verdict
-from collectors.telegram.exceptions import ChannelUnavailable, SessionNotAuthorized
+from collectors.telegram.exceptions import (
+    ChannelUnavailable,
+    SessionNotAuthorized,
+    TelegramUnreachable,
+)
 from collectors.telegram.types import ResolvedChannel, TelegramCredentials
 
 log = logging.getLogger(__name__)
@@ -114,9 +119,22 @@ class TelegramApi:
     def connect(cls, credentials: TelegramCredentials) -> TelegramApi:
         """Create the client on a fresh loop, connect, and check the session is logged in."""
         api = cls(None)
-        api.client = api.loop.run_until_complete(_create(credentials))
-        api.loop.run_until_complete(api.client.connect())
-        if not api.loop.run_until_complete(api.client.is_user_authorized()):
+        try:
+            api.client = api.loop.run_until_complete(_create(credentials))
+            api.loop.run_until_complete(api.client.connect())
+            authorized = api.loop.run_until_complete(api.client.is_user_authorized())
+        except (ValueError, struct.error):  # StringSession cannot decode the string
+            api.close()
+            raise SessionNotAuthorized(
+                "the Telegram session string (NARRMON_TELEGRAM_SESSION) is not valid: run "
+                "`narrmon telegram login` and store the session string it prints"
+            ) from None
+        except (TimeoutError, OSError) as exc:  # ConnectionError is an OSError
+            api.close()
+            raise TelegramUnreachable(
+                f"cannot connect to Telegram ({type(exc).__name__}: {exc})"
+            ) from None
+        if not authorized:
             api.close()
             raise SessionNotAuthorized(
                 "the Telegram session is not logged in (or was revoked): run "

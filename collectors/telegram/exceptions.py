@@ -17,3 +17,7 @@ class NotPublicSource(TelegramError):
 
 class SessionNotAuthorized(TelegramError):
     """The StringSession is not logged in (or was revoked)."""
+
+
+class TelegramUnreachable(TelegramError):
+    """Telegram cannot be reached: no channel is read this run, the other platforms are."""

@@ -21,6 +21,7 @@ from typing import Any
 from collectors.outcome import DEFERRED, FAILED, SourceResult
 from collectors.ratelimit import Budget, Clock, RequestGate, SystemClock, clock_now
 from collectors.telegram.collector import TelegramCollector
+from collectors.telegram.exceptions import SessionNotAuthorized, TelegramUnreachable
 from collectors.telegram.parse import normalize_ref
 from collectors.telegram.types import TelegramCredentials
 from collectors.x.types import XCredentials, XSource
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM_CHOICES = ("telegram", "x", "all")
 REDACTED = "***"
+CONNECTION = "(connection)"  # the source of the row for a platform that cannot be reached
 
 
 @dataclass(frozen=True)
@@ -192,10 +194,13 @@ def collect(
     report = CollectReport(platform)
     creds = credentials or Credentials()
     if chosen.get("telegram"):
-        with _telegram(config, store, creds, telegram_client, clock) as (collector, gate):
-            for ref in chosen["telegram"]:
-                report.rows.append(_run_one(store, creds, "telegram", ref, collector.collect))
-            report.requests["telegram"] = gate.requests
+        try:
+            with _telegram(config, store, creds, telegram_client, clock) as (collector, gate):
+                for ref in chosen["telegram"]:
+                    report.rows.append(_run_one(store, creds, "telegram", ref, collector.collect))
+                report.requests["telegram"] = gate.requests
+        except (TelegramUnreachable, SessionNotAuthorized) as exc:  # X still runs
+            report.rows.append(_platform_failed(store, creds, "telegram", exc))
     if chosen.get("x"):
         collector, gate = _x(config, store, creds, x_client, clock)
         for name in chosen["x"]:
@@ -314,6 +319,18 @@ def _run_one(
     counts = BatchCounts(imported=row.new, updated=row.updated, unchanged=row.unchanged)
     counts.snapshots = row.snapshots
     store.finish_run(run_id, counts, skipped=0, status=row.status, detail=row.as_dict())
+    return row
+
+
+def _platform_failed(
+    store: Store, creds: Credentials, platform: str, exc: Exception
+) -> SourceResult:
+    """One failed row (and run) for a platform that could not be reached at all."""
+    run_id = store.start_run(f"collect-{platform}", CONNECTION)
+    row = SourceResult(platform, CONNECTION)
+    row.fail(creds.redact(str(exc)))
+    _log_row(row)
+    store.finish_run(run_id, BatchCounts(), skipped=0, status=row.status, detail=row.as_dict())
     return row
 
 
