@@ -281,21 +281,18 @@ _COLUMN_OF = {
     "forwarded_from_post": "fwd_post_id",
     "forwarded_from_name": "fwd_name",
 }
+_CHECKED_ELSEWHERE = {"raw", "text"}  # raw is kept as read; every importer runs check_text
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and unpaired surrogates
+_FIELDS: dict[type, list[tuple[str, int | None]]] = {}  # per record type: (field, length)
 
 
-def _field_limits(table: Any) -> dict[str, int | None]:
+def _fields_of(record_type: type, table: Any) -> list[tuple[str, int | None]]:
     lengths = {c.name: getattr(c.type, "length", None) for c in table.columns}
-    return {name: lengths.get(_COLUMN_OF.get(name, name)) for name in lengths | _COLUMN_OF}
-
-
-def _store_limits() -> dict[type, dict[str, int | None]]:
-    from narrmon.store.schema import accounts, metric_snapshots, posts
-
-    tables = {Post: posts, Account: accounts, MetricSnapshot: metric_snapshots}
-    return {record: _field_limits(table) for record, table in tables.items()}
-
-
-_LIMITS: dict[type, dict[str, int | None]] = {}
+    return [
+        (name, lengths.get(_COLUMN_OF.get(name, name)))
+        for name in record_type.__slots__
+        if name not in _CHECKED_ELSEWHERE
+    ]
 
 
 def check_stored(records: list[Record]) -> list[Record]:
@@ -303,18 +300,24 @@ def check_stored(records: list[Record]) -> list[Record]:
 
     Both backends get the same rules, the stricter ones of PostgreSQL: texts are
     strings without NUL or unpaired surrogates, ids and handles fit their column,
-    counts fit a signed 64-bit integer.
+    counts fit a signed 64-bit integer. (The post text is checked by :func:`check_text`.)
     """
-    if not _LIMITS:
-        _LIMITS.update(_store_limits())
+    if not _FIELDS:
+        from narrmon.store.schema import accounts, metric_snapshots, posts
+
+        tables = {Post: posts, Account: accounts, MetricSnapshot: metric_snapshots}
+        _FIELDS.update({kind: _fields_of(kind, table) for kind, table in tables.items()})
     for record in records:
-        limits = _LIMITS.get(type(record), {})
-        for name in record.__slots__:
-            if name == "raw":
-                continue
+        for name, limit in _FIELDS.get(type(record), ()):
             value = getattr(record, name)
-            if isinstance(value, str):
-                _check_field(value, name, limits.get(name))
+            if value is None or value.__class__ is bool or isinstance(value, datetime):
+                continue
+            if value.__class__ is str:
+                if _UNSTORABLE.search(value) or (limit is not None and len(value) > limit):
+                    _check_field(value, name, limit)
+            elif value.__class__ is int:
+                if not 0 <= value <= MAX_COUNT:
+                    check_count(value, name)
             elif isinstance(value, tuple):
                 for item in value:
                     _check_field(item, name, None)
@@ -322,12 +325,13 @@ def check_stored(records: list[Record]) -> list[Record]:
                 for key, count in value.items():
                     _check_field(key, name, None)
                     check_count(count, f"{name}[{key!r}]")
-            elif isinstance(value, int) and not isinstance(value, bool):
-                check_count(value, name)
+            else:
+                _check_field(value, name, limit)
     return records
 
 
 def _check_field(value: Any, name: str, limit: int | None) -> None:
+    """:class:`BadRecord` when ``value`` is not a string the store can hold in ``limit``."""
     if not isinstance(value, str):
         raise BadRecord(f"{name} is a {type(value).__name__}, not a string")
     problem = explain_bad_text(value)
