@@ -406,3 +406,17 @@ def test_cli_summary_counts_duplicates(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "  2 duplicate post id(s) within a file: the last of each is kept" in result.output
+
+
+def test_deep_message_in_a_skipped_chat_costs_nothing(tmp_path: Path, sqlite_store: Store) -> None:
+    chats = [
+        {"name": "p", "type": "personal_chat", "id": 5, "messages": ["DEEP"]},
+        {"name": "c", "type": "public_channel", "id": 13, "messages": [export_good(13, 1)]},
+    ]
+    path = tmp_path / "result.json"
+    text = json.dumps({"chats": {"list": chats}}).replace('"DEEP"', DEEP)
+    path.write_text(text, encoding="utf-8")
+    report = import_paths(sqlite_store, "telegram-export", [path])
+    assert report.failed_files == []
+    assert stored_posts(sqlite_store, "13") == {"13/1"}
+    assert sum(report.skipped.values()) == 1

@@ -149,7 +149,7 @@ class _ExportReader:
         chat_type = chat.type or "public_channel"
         if chat_type not in IMPORTED_TYPES and not self.all_chats:
             for _ in stream.iter_array():
-                stream.skip()
+                stream.value()  # the C scanner, and a too-deep message is read as such
                 self.skipped[chat_type] += 1
             return
         for index in stream.iter_array():
