@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from classifiers import LABELS, registry
-from classifiers.corpus import SEED_PATH, read_labelled, text_key
+from classifiers.corpus import text_key
 from narrmon.cli import app, main
 from narrmon.config import Config
 from narrmon.pipeline.classify import classify_posts, train, training_posts
@@ -23,8 +23,6 @@ from narrmon.store.labels import load_annotations, save_annotations
 pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
 runner = CliRunner()
-PER_LABEL = 20  # seed posts per label in the small training corpus
-UNLABELLED = 40
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 POSTS = [
     "Ако је Косово могло да се отцијепи, може и Република Српска. Исто право за све!",
@@ -34,31 +32,6 @@ POSTS = [
     "Путин подписал договоры о присоединении четырёх регионов.",
     "Savjet bezbjednosti UN održao je sjednicu o Kosovu.",
 ]
-
-
-@pytest.fixture(scope="module")
-def small_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small real corpus: the first posts of each label, and unlabelled ones."""
-    posts = read_labelled([SEED_PATH]).posts
-    chosen, seen = [], set()
-    for label in LABELS:
-        chosen += [p for p in posts if label in p.labels][:PER_LABEL]
-    chosen += [p for p in posts if not p.labels][:UNLABELLED]
-    path = tmp_path_factory.mktemp("seed") / "seed.jsonl"
-    with path.open("w", encoding="utf-8") as handle:
-        for p in chosen:
-            if p.text not in seen:
-                seen.add(p.text)
-                row = {"text": p.text, "labels": list(p.labels), "split": p.split}
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return path
-
-
-@pytest.fixture(scope="module")
-def small_model(small_seed: Path, tmp_path_factory: pytest.TempPathFactory) -> Config:
-    config = Config(models_dir=str(tmp_path_factory.mktemp("models")))
-    train(config, None, seed_path=small_seed)
-    return config
 
 
 def _posts(channel: str, texts: list[str], first_day: int, **fields) -> list[Post]:

@@ -284,8 +284,9 @@ def classify_posts(
     )
     for rows in batches:
         results = _classify_batch(model, rows)
-        label_store.write_classified(store, version, results)
-        for item in results:
+        written = label_store.write_classified(store, version, results, replace=relabel)
+        counts.skipped += len(results) - len(written)  # another run classified them first
+        for item in written:
             counts.classified += 1
             counts.out_of_scope += 0 if item.in_scope else 1
             for label in item.labels:

@@ -4,6 +4,11 @@ Every write is a batched upsert on a natural key, so loading the same data twice
 changes nothing. :meth:`Store.write_batch` writes accounts, posts, snapshots and
 quarantined records of one batch in one transaction; callers that keep a cursor pass
 it in so it commits with the data it covers.
+
+Concurrent writers: each table's rows are written in key order, so two imports of
+overlapping files wait for each other row by row and never deadlock on PostgreSQL; on
+SQLite a batch takes the write lock before it reads what is stored. Either way the
+counts of a batch (new, changed, unchanged, snapshots) are what it really did.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from narrmon.store.connect import (
 )
 from narrmon.store.fast_pg import pg_copy_write, pg_post_values, pg_snapshot_values
 from narrmon.store.fast_sqlite import (
+    sqlite_begin_immediate,
     sqlite_post_values,
     sqlite_snapshot_values,
     sqlite_write,
@@ -217,6 +223,8 @@ class Store:
                     cursor=cursor,
                     conn=own,
                 )
+        if self.dialect == "sqlite":
+            sqlite_begin_immediate(conn)
         counts = BatchCounts()
         counts.accounts = self.upsert_accounts(conn, accounts)
         new, changed, same = self.upsert_posts(conn, posts)
@@ -250,7 +258,7 @@ class Store:
                 "updated_at": now,
                 "raw": dumps(a.raw) if a.raw is not None else None,
             }
-            for a in latest.values()
+            for _, a in sorted(latest.items())
         ]
         stmt = self._insert(schema.accounts)
         t = schema.accounts
@@ -285,12 +293,13 @@ class Store:
         if not by_key:
             return 0, 0, 0
         known = self._known_hashes(conn, list(by_key))
+        t = schema.posts
         to_row = {"sqlite": sqlite_post_values, "postgresql": pg_post_values}.get(
             self.dialect, post_row
         )
         rows: list[Any] = []
         new = changed = same = 0
-        for key, (post, digest) in by_key.items():
+        for key, (post, digest) in sorted(by_key.items()):
             old = known.get(key)
             if old == digest:
                 same += 1
@@ -302,10 +311,12 @@ class Store:
             rows.append(to_row(post, digest))
         if rows and self.dialect == "sqlite":
             sqlite_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
-        elif rows and self.dialect == "postgresql":
-            pg_copy_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
+        elif rows and self.dialect == "postgresql":  # another writer may have stored some
+            new, changed = pg_copy_write(
+                conn, t, POST_COLUMNS, POST_KEY, POST_KEEP, rows, unless_same="content_hash"
+            )
+            same = len(by_key) - new - changed
         elif rows:
-            t = schema.posts
             stmt = self._insert(t)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[t.c.platform, t.c.post_id],
@@ -352,13 +363,14 @@ class Store:
         by_key = {(s.platform, s.post_id, s.captured_at): s for s in snapshots}
         if not by_key:
             return 0
+        by_key = dict(sorted(by_key.items()))
         t = schema.metric_snapshots
         if self.dialect == "sqlite":  # the driver counts the rows it really inserted
             rows = [sqlite_snapshot_values(s) for s in by_key.values()]
             return sqlite_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
         if self.dialect == "postgresql":  # COPY, then one INSERT … SELECT: see pg_copy_write
             rows = [pg_snapshot_values(s) for s in by_key.values()]
-            return pg_copy_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
+            return pg_copy_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)[0]
         # RETURNING lists only the rows really inserted: no look-up query is needed.
         stmt = (
             self._insert(t)
@@ -399,7 +411,7 @@ class Store:
         stmt = self._insert(t).on_conflict_do_nothing(
             index_elements=[t.c.file, t.c.location, t.c.payload_hash]
         )
-        conn.execute(stmt, list(rows.values()))
+        conn.execute(stmt, [rows[key] for key in sorted(rows)])
         return len(rows)
 
     # -- cursors -------------------------------------------------------------------

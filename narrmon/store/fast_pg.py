@@ -5,6 +5,11 @@ triggers of migration 0003 run once per row. Instead a batch is COPYed into a te
 table (dropped at commit) and written with one INSERT … SELECT … ON CONFLICT, so the
 triggers see the whole batch in one transition table. Values are those the
 SQLAlchemy path would bind (aware UTC datetimes, booleans, JSON text).
+
+Rows are written in key order, so two writers of overlapping batches lock the same rows
+in the same order: one waits for the other instead of deadlocking. What was inserted and
+what was updated is counted from the statement itself (``xmax = 0`` marks a new row), so
+a row another writer stored first is never counted new twice.
 """
 
 from __future__ import annotations
@@ -24,8 +29,15 @@ def pg_copy_write(
     key: tuple[str, ...],
     keep: frozenset[str] | None,
     values: list[tuple[Any, ...]],
-) -> int:
-    """Upsert rows of ``values`` (in ``columns`` order) through COPY; rows written."""
+    *,
+    unless_same: str | None = None,
+) -> tuple[int, int]:
+    """Upsert rows of ``values`` (in ``columns`` order) through COPY; (inserted, updated).
+
+    With ``keep`` None a row already stored is left alone; otherwise every column not in
+    ``keep`` takes the new value, except where the stored ``unless_same`` column already
+    equals the new one (that row counts as neither inserted nor updated).
+    """
     defaults = {
         c.name: c.default.arg
         for c in table.columns
@@ -42,18 +54,25 @@ def pg_copy_write(
     with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
         for row in values:
             copy.write_row(row)
+    conflict = ", ".join(key)
     sql = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
-    sql += f"ON CONFLICT ({', '.join(key)}) DO "
+    sql += f"ORDER BY {conflict} ON CONFLICT ({conflict}) DO "
     if keep is None:
         sql += "NOTHING"
     else:  # as the SQLAlchemy statement: every column not kept takes the new value
         sql += "UPDATE SET " + ", ".join(
             f"{c.name} = EXCLUDED.{c.name}" for c in table.columns if c.name not in keep
         )
-    cursor.execute(sql)
-    written = cursor.rowcount
+        if unless_same is not None:
+            sql += f" WHERE {table.name}.{unless_same} IS DISTINCT FROM EXCLUDED.{unless_same}"
+    cursor.execute(
+        f"WITH written AS ({sql} RETURNING xmax = 0 AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+        "FROM written"
+    )
+    inserted, updated = cursor.fetchone()
     cursor.execute(f"DROP TABLE {stage}")
-    return written
+    return inserted, updated
 
 
 def pg_post_values(post: Post, digest: str) -> tuple[Any, ...]:

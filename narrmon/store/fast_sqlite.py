@@ -72,6 +72,18 @@ def _shared_time(value: datetime | None) -> str | None:
 _last_time: list[tuple[datetime | None, str | None]] = [(None, None)]
 
 
+def sqlite_begin_immediate(conn: Connection) -> None:
+    """Take SQLite's write lock now, before the transaction reads anything.
+
+    The driver begins a transaction only at the first write, so a batch would read what is
+    stored (which posts are known) outside it, and another writer could commit in between.
+    ``BEGIN IMMEDIATE`` waits (``busy_timeout``) for other writers instead.
+    """
+    dbapi = conn.connection.driver_connection
+    if not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
+
+
 def sqlite_write(
     conn: Connection,
     table: Any,

@@ -2,8 +2,10 @@
 
 A model version classifies a post once: ``classifications`` records that it saw the post
 (in scope or not, with its scores) and ``post_labels`` holds one row per label it gave.
-Rewriting a post for the same version replaces both. Analysts' answers live in
-``annotations``, keyed by a hash of the text; the latest answer for a text wins.
+Rewriting a post for the same version replaces both. A post whose text changes loses
+both for every version (a trigger of migration 0004), so the next run labels it again.
+Analysts' answers live in ``annotations``, keyed by a hash of the text; the latest
+answer for a text wins.
 """
 
 from __future__ import annotations
@@ -107,12 +109,21 @@ def count_classified(
         return int(conn.execute(query.where(_seen_by(model_version))).scalar_one())
 
 
-def write_classified(store: Store, model_version: str, items: Sequence[Classified]) -> None:
-    """Store one batch of results in one transaction, replacing earlier ones of the version."""
+def write_classified(
+    store: Store, model_version: str, items: Sequence[Classified], *, replace: bool = True
+) -> list[Classified]:
+    """Store one batch of results in one transaction; return the items really written.
+
+    With ``replace`` a post's earlier result of the version is overwritten; without it a
+    post the version has classified meanwhile (another run at the same time) is left as
+    it is and not returned. Posts are written in key order and labels as upserts, so two
+    runs at once wait for each other instead of deadlocking or colliding on a key.
+    """
     if not items:
-        return
+        return []
     now = now_utc()
-    c, pl = schema.classifications, schema.post_labels
+    c = schema.classifications
+    items = sorted(items, key=lambda it: (it.platform, it.post_id))
     rows = [
         {
             "platform": it.platform,
@@ -126,6 +137,30 @@ def write_classified(store: Store, model_version: str, items: Sequence[Classifie
         }
         for it in items
     ]
+    stmt = _insert(store, c)
+    if replace:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.c.platform, c.c.post_id, c.c.model_version],
+            set_={k: stmt.excluded[k] for k in ("in_scope", "lang", "script", "scores")}
+            | {"classified_at": stmt.excluded["classified_at"]},
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=[c.c.platform, c.c.post_id, c.c.model_version]
+        )
+    with store.begin() as conn:
+        result = conn.execute(stmt.returning(c.c.platform, c.c.post_id), rows)
+        keys = {(platform, post_id) for platform, post_id in result}
+        written = [it for it in items if (it.platform, it.post_id) in keys]
+        _write_labels(store, conn, model_version, written)
+    return written
+
+
+def _write_labels(
+    store: Store, conn: Connection, model_version: str, items: Sequence[Classified]
+) -> None:
+    """Upsert the labels of ``items``; delete the labels of their posts no longer given."""
+    pl = schema.post_labels
     label_rows = [
         {
             "platform": it.platform,
@@ -136,29 +171,23 @@ def write_classified(store: Store, model_version: str, items: Sequence[Classifie
             "explanation": dumps(it.explanations.get(label, [])),
         }
         for it in items
-        for label, score in it.labels.items()
+        for label, score in sorted(it.labels.items())
     ]
-    with store.begin() as conn:
-        _delete_labels(conn, model_version, [(it.platform, it.post_id) for it in items])
-        stmt = _insert(store, c)
+    if label_rows:
+        stmt = _insert(store, pl)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[c.c.platform, c.c.post_id, c.c.model_version],
-            set_={k: stmt.excluded[k] for k in ("in_scope", "lang", "script", "scores")}
-            | {"classified_at": stmt.excluded["classified_at"]},
+            index_elements=[pl.c.platform, pl.c.post_id, pl.c.model_version, pl.c.label],
+            set_={k: stmt.excluded[k] for k in ("score", "explanation")},
         )
-        conn.execute(stmt, rows)
-        if label_rows:
-            conn.execute(pl.insert(), label_rows)
-
-
-def _delete_labels(conn: Connection, model_version: str, keys: list[tuple[str, str]]) -> None:
-    pl = schema.post_labels
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start : start + LOOKUP_CHUNK]
+        conn.execute(stmt, label_rows)
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        chunk = items[start : start + LOOKUP_CHUNK]
+        given = [(it.platform, it.post_id, label) for it in chunk for label in it.labels]
         conn.execute(
             delete(pl).where(
                 pl.c.model_version == model_version,
-                tuple_(pl.c.platform, pl.c.post_id).in_(chunk),
+                tuple_(pl.c.platform, pl.c.post_id).in_([(i.platform, i.post_id) for i in chunk]),
+                tuple_(pl.c.platform, pl.c.post_id, pl.c.label).not_in(given),
             )
         )
 
