@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from narrmon.errors import StoreError, StoreNotFound
 from narrmon.records import Account, MetricSnapshot, Post, Rejected
-from narrmon.store import schema
+from narrmon.store import runs, schema
 from narrmon.store.connect import (
     DEFAULT_DB_URL,
     ENV_DB_URL,
@@ -452,38 +452,21 @@ class Store:
             ).first()
         return dict(row._mapping) if row else None
 
-    # -- import runs ---------------------------------------------------------------
+    # -- import runs (see narrmon.store.runs) ---------------------------------------
 
     def start_run(self, kind: str, path: str) -> int:
-        """Log the start of an import; returns the run id."""
-        t = schema.import_runs
-        with self.begin() as conn:
-            result = conn.execute(
-                t.insert().values(kind=kind, path=path, started_at=now_utc(), status="running")
-            )
-            return int(result.inserted_primary_key[0])
+        """Log the start of an import or collection (see :func:`runs.start_run`); its id."""
+        return runs.start_run(self, kind, path)
 
     def finish_run(
         self, run_id: int, counts: BatchCounts, *, skipped: int, status: str, detail: Any
     ) -> None:
-        """Log how an import ended."""
-        t = schema.import_runs
-        with self.begin() as conn:
-            conn.execute(
-                t.update()
-                .where(t.c.id == run_id)
-                .values(
-                    finished_at=now_utc(),
-                    status=status,
-                    imported=counts.imported,
-                    updated=counts.updated,
-                    unchanged=counts.unchanged,
-                    snapshots=counts.snapshots,
-                    skipped=skipped,
-                    quarantined=counts.quarantined,
-                    detail=dumps(detail),
-                )
-            )
+        """Log how an import or collection ended."""
+        runs.finish_run(self, run_id, counts, skipped=skipped, status=status, detail=detail)
+
+    def fail_dead_runs(self) -> int:
+        """Mark ``failed`` the runs whose process has ended (see :func:`runs.fail_dead_runs`)."""
+        return runs.fail_dead_runs(self)
 
 
 def _merge_account(old: Account | None, new: Account) -> Account:
