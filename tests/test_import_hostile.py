@@ -420,3 +420,10 @@ def test_deep_message_in_a_skipped_chat_costs_nothing(tmp_path: Path, sqlite_sto
     assert report.failed_files == []
     assert stored_posts(sqlite_store, "13") == {"13/1"}
     assert sum(report.skipped.values()) == 1
+
+
+def test_import_count_limit_is_the_store_limit() -> None:
+    from collectors.importers.common import MAX_COUNT
+    from narrmon.store.schema import BIGINT_MAX
+
+    assert MAX_COUNT == BIGINT_MAX

@@ -196,3 +196,24 @@ def test_capture_time_is_the_file_time_without_a_name_stamp(tmp_path: Path) -> N
     post, snap = [r for r in iter_records(path) if isinstance(r, (Post, MetricSnapshot))]
     assert post.collected_at == snap.captured_at == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     assert post.url is None  # no Channel in the file: the username is unknown
+
+
+def test_two_readings_within_one_second_are_two_snapshots(tmp_path: Path) -> None:
+    import os
+
+    from narrmon.pipeline.ingest import import_paths
+    from narrmon.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'n.db'}")
+    second = datetime(2026, 11, 1, 12, 0, tzinfo=UTC).timestamp()
+    for i, (views, offset) in enumerate([(100, 0.2), (180, 0.7)]):
+        folder = tmp_path / f"r{i}"
+        folder.mkdir()
+        path = write_jsonl(folder / "dump.jsonl", [message(1, "Здраво", views=views)])
+        os.utime(path, (second + offset, second + offset))
+        import_paths(store, "telethon-json", [path])
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT views FROM metric_snapshots ORDER BY captured_at"
+        ).fetchall()
+    assert [r[0] for r in rows] == [100, 180]

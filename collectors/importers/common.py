@@ -34,7 +34,7 @@ from narrmon.records import Account, MetricSnapshot, Post, Record, Rejected
 
 MAX_TEXT_CHARS = 100_000  # longer texts are quarantined, not truncated
 FUTURE_TOLERANCE = timedelta(days=1)  # clock skew allowed for "created in the future"
-MAX_COUNT = 2**63 - 1  # a store count is a signed 64-bit integer: larger ones are quarantined
+MAX_COUNT = 2**63 - 1  # narrmon.store.schema.BIGINT_MAX (not imported here: it loads SQLAlchemy)
 PAYLOAD_CHARS = 4096  # characters of a bad record kept in the quarantine payload
 PROGRESS_EVERY = 4096  # lines between two on_progress calls
 SNIFF_BYTES = 4
@@ -149,8 +149,13 @@ def explain_bad_text(text: str) -> str | None:
 
 
 def file_time(path: Path) -> datetime:
-    """The file's modification time, UTC, to the second."""
-    return datetime.fromtimestamp(int(os.stat(path).st_mtime), UTC)
+    """The file's modification time, UTC, to the microsecond.
+
+    Not cut to the second: two readings written within one second (a dump refreshed by a
+    script, two exports copied together) are two snapshots, not one silently dropped.
+    """
+    ns = os.stat(path).st_mtime_ns
+    return datetime.fromtimestamp(ns // 10**9, UTC).replace(microsecond=ns // 1000 % 10**6)
 
 
 def reject(path: Path, location: str, reason: str, payload: Any = "") -> Rejected:
