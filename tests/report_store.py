@@ -7,6 +7,7 @@ Figures the tests expect are worked out by hand in the comments below. Day under
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 from sqlalchemy import insert
@@ -180,3 +181,22 @@ def need_tool(name: str) -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
+
+
+def headless_chromium(profile: Path, *args: str) -> str:
+    """Run headless Chromium (skipped without it, as :func:`need_tool`); its stdout."""
+    import subprocess
+
+    cmd = [
+        need_tool("chromium"),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, timeout=90, check=True, text=True).stdout

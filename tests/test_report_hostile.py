@@ -33,7 +33,7 @@ from narrmon.safe_text import (
 from narrmon.store import Store
 from narrmon.store.schema import BIGINT_MAX
 from reports.pull import XLSX_CELL_CHARS, read_pull, write_pull
-from tests.report_store import DAY, build, need_tool, t
+from tests.report_store import DAY, build, headless_chromium, need_tool, t
 
 pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
@@ -272,26 +272,12 @@ document.body.setAttribute("data-views", seen.join("|"));
 def test_rlo_channel_title_cannot_reverse_the_views_in_chromium(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
-    chromium = need_tool("chromium")
     html = report.daily_report(Config(), hostile(sqlite_store), DAY, tmp_path / "d", now=NOW)[0]
     page = html.read_text(encoding="utf-8")
     assert f"<bdi>{RLO}Kanal obrnut\u202c</bdi> (telegram)" in page
     probe = tmp_path / "probe.html"
     probe.write_text(page.replace("</body>", VISUAL_ORDER), encoding="utf-8")
-    cmd = [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--dump-dom",
-        probe.as_uri(),
-    ]
-    dom = subprocess.run(cmd, capture_output=True, timeout=90, check=True, text=True).stdout
+    dom = headless_chromium(tmp_path / "profile", "--dump-dom", probe.as_uri())
     seen = dom.split('data-views="', 1)[1].split('"', 1)[0].split("|")
     assert seen[0] == "987,654"  # the RLO channel's post, first by views
     assert seen[1:4] == ["1,000", "450", "200"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from narrmon.config import Config
 from narrmon.pipeline import report
 from narrmon.store import Store
-from tests.report_store import DAY, build, need_tool
+from tests.report_store import DAY, build, headless_chromium
 
 pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
@@ -19,26 +18,13 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def test_daily_html_renders_in_headless_chromium(sqlite_store: Store, tmp_path) -> None:
-    chromium = need_tool("chromium")
     build(sqlite_store)
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     html = report.daily_report(Config(), sqlite_store, DAY, tmp_path / "d", now=now)[0]
     shot = tmp_path / "daily.png"
-    cmd = [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        f"--screenshot={shot}",
-        f"--window-size={PHONE}",
-        html.as_uri(),
-    ]
-    subprocess.run(cmd, capture_output=True, timeout=90, check=True)
+    headless_chromium(
+        tmp_path / "profile", f"--screenshot={shot}", f"--window-size={PHONE}", html.as_uri()
+    )
     data = shot.read_bytes()
     assert data.startswith(PNG_MAGIC)
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
