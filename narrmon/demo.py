@@ -70,7 +70,8 @@ def _print_results(out: Path, db_path: Path, reports: dict, console: Console) ->
     console.print(f"  store            {db_path}")
     console.print(f"  model            {out / 'models'}")
     if daily:
-        console.print(f"  daily reports    {Path(daily[0]).parent}/  (open {daily[-1]})")
+        folder = Path(daily[0]).parent.parent  # one folder per day inside it
+        console.print(f"  daily reports    {folder}/  (open {daily[-1]})")
     for week, path in sorted(reports["weekly"].items()):
         console.print(f"  weekly PDF {week} {path}")
     program = _program()

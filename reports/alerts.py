@@ -32,6 +32,7 @@ POSTS_BEHIND = 10  # posts listed behind each spike
 SMTP_TIMEOUT = 30
 SMTP_PASSWORD_ENV = "NARRMON_SMTP_PASSWORD"
 METRICS = ("posts", "views")
+SHOWN_DECIMALS = 1  # the one rounding of a spike's mean, std and threshold, wherever shown
 
 
 @dataclass
@@ -54,17 +55,20 @@ class Spike:
             "label": self.label,
             "metric": self.metric,
             "value": self.value,
-            "trailing_mean": round(self.mean, 2),
-            "trailing_std": round(self.std, 2),
-            "threshold": round(self.threshold, 2),
+            "trailing_mean": round(self.mean, SHOWN_DECIMALS),
+            "trailing_std": round(self.std, SHOWN_DECIMALS),
+            "threshold": round(self.threshold, SHOWN_DECIMALS),
             "history_days": self.history_days,
             "posts": self.posts,
         }
 
     def line(self) -> str:
+        """One line of text; its figures are those of :meth:`as_dict`, rounded once."""
+        d = self.as_dict()
         return (
-            f"{self.day} {self.label}: {self.metric} {self.value:,} > {self.threshold:,.1f} "
-            f"(trailing {self.history_days}-day mean {self.mean:,.1f}, std {self.std:,.1f})"
+            f"{self.day} {self.label}: {self.metric} {self.value:,} > {d['threshold']:,.1f} "
+            f"(trailing {self.history_days}-day mean {d['trailing_mean']:,.1f}, "
+            f"std {d['trailing_std']:,.1f})"
         )
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import Connection, and_, exists, func, select
 
 from narrmon.config import AlertsConfig
 from narrmon.records import LABELS
@@ -23,18 +23,20 @@ from reports.data import (
     DEFINITIONS,
     PostRow,
     account_name,
+    as_day,
     day_range,
     day_start,
     load_accounts,
     load_window,
 )
 from reports.gaps import deferred_sources, missing_ids, unknown_views
-from reports.rollups import Totals, first_day, growth, label_day_totals
+from reports.rollups import Totals, growth, label_day_totals
 
 TREND_DAYS = 14
 MEAN_DAYS = 7
 GROWTH_DAYS = 7  # earlier days whose reach growth is shown
 TOP_POSTS = 10
+TOP_PER_LABEL = 5  # top posts listed per narrative
 TOP_ACCOUNTS = 10
 TOP_EDGES = 20  # amplification edges listed
 EXCERPT_CHARS = 280
@@ -52,23 +54,58 @@ def _pct(change: float, base: float) -> float | None:
     return round(100.0 * change / base, 1) if base else None
 
 
+def days_with_data(conn: Connection, version: str, first: date, last: date) -> list[date]:
+    """Days in ``first..last`` with at least one stored post (rolled up for ``version``).
+
+    A day without any post is a gap in collection, not a day of zeros: the daily
+    report compares only against days with data.
+    """
+    rd = schema.rollup_days
+    q = select(rd.c.day).where(
+        rd.c.model_version == version, rd.c.posts > 0, rd.c.day >= first, rd.c.day <= last
+    )
+    return sorted(as_day(d) for (d,) in conn.execute(q))
+
+
+def _previous_day_with_data(conn: Connection, version: str, day: date) -> date | None:
+    rd = schema.rollup_days
+    q = select(func.max(rd.c.day)).where(
+        rd.c.model_version == version, rd.c.posts > 0, rd.c.day < day
+    )
+    value = conn.execute(q).scalar()
+    return as_day(value) if value is not None else None
+
+
+def _changes(today: Totals, base: dict[str, float] | None, digits: int | None) -> dict[str, Any]:
+    """Change of ``today`` against ``base`` (absolute and %), or Nones without a base."""
+    if base is None:
+        none = dict.fromkeys(CHANGE_FIELDS)
+        return {"abs": none, "pct": dict(none)}
+    diff = {f: getattr(today, f) - base[f] for f in CHANGE_FIELDS}
+    return {
+        "abs": {f: round(v, digits) if digits is not None else v for f, v in diff.items()},
+        "pct": {f: _pct(diff[f], base[f]) for f in CHANGE_FIELDS},
+    }
+
+
 def _label_rows(conn: Connection, version: str, day: date) -> list[dict[str, Any]]:
-    start = first_day(conn, version) or day
-    mean_first = max(day - timedelta(days=MEAN_DAYS), start)
-    mean_days = day_range(mean_first, day - timedelta(days=1)) if mean_first < day else []
-    totals = label_day_totals(conn, version, day - timedelta(days=MEAN_DAYS), day)
+    mean_days = days_with_data(conn, version, day - timedelta(days=MEAN_DAYS), day - timedelta(1))
+    prev_day = _previous_day_with_data(conn, version, day)
+    first = min([day, *mean_days, *([prev_day] if prev_day else [])])
+    totals = label_day_totals(conn, version, first, day)
     out = []
     for label in (*LABELS, ALL):
         today = totals.get((day, label), Totals())
-        prev = totals.get((day - timedelta(days=1), label), Totals())
         row: dict[str, Any] = {"label": label, **today.as_dict()}
-        row["previous_day"] = {f: getattr(prev, f) for f in CHANGE_FIELDS}
-        row["change_vs_previous_day"] = {
-            f: getattr(today, f) - getattr(prev, f) for f in CHANGE_FIELDS
-        }
-        row["change_pct_vs_previous_day"] = {
-            f: _pct(getattr(today, f) - getattr(prev, f), getattr(prev, f)) for f in CHANGE_FIELDS
-        }
+        row["previous_day_date"] = prev_day.isoformat() if prev_day else None
+        prev = None
+        if prev_day is not None:
+            cell = totals.get((prev_day, label), Totals())
+            prev = {f: getattr(cell, f) for f in CHANGE_FIELDS}
+        row["previous_day"] = prev
+        change = _changes(today, prev, None)
+        row["change_vs_previous_day"] = change["abs"] if prev else None
+        row["change_pct_vs_previous_day"] = change["pct"] if prev else None
         row["mean_7d_days"] = len(mean_days)
         if mean_days:
             means = {
@@ -76,13 +113,10 @@ def _label_rows(conn: Connection, version: str, day: date) -> list[dict[str, Any
                 / len(mean_days)
                 for f in CHANGE_FIELDS
             }
+            change = _changes(today, means, 2)
             row["mean_7d"] = {f: round(v, 2) for f, v in means.items()}
-            row["change_vs_7d_mean"] = {
-                f: round(getattr(today, f) - means[f], 2) for f in CHANGE_FIELDS
-            }
-            row["change_pct_vs_7d_mean"] = {
-                f: _pct(getattr(today, f) - means[f], means[f]) for f in CHANGE_FIELDS
-            }
+            row["change_vs_7d_mean"] = change["abs"]
+            row["change_pct_vs_7d_mean"] = change["pct"]
         else:
             row["mean_7d"] = row["change_vs_7d_mean"] = row["change_pct_vs_7d_mean"] = None
         out.append(row)
@@ -103,28 +137,35 @@ def _trend(conn: Connection, version: str, day: date) -> dict[str, Any]:
     return {"days": [d.isoformat() for d in days], "series": series}
 
 
-def _reach_growth(conn: Connection, version: str, day: date) -> list[dict[str, Any]]:
-    """How much the views of each earlier day's posts grew up to the end of ``day``."""
-    out = []
+def _reach_growth(conn: Connection, version: str, day: date) -> dict[str, Any]:
+    """How the views of each earlier day's posts grew on ``day``.
+
+    ``growing`` holds the earlier days whose posts gained views on ``day`` (or were first
+    read on it); ``quiet`` the days whose posts gained none or whose views are unknown,
+    which the page only names, so it shows no rows of zeros.
+    """
+    growing, quiet = [], []
     for offset in range(GROWTH_DAYS, 0, -1):
         earlier = day - timedelta(days=offset)
         series = {g["as_of"]: g for g in growth(conn, version, earlier).get(ALL, [])}
         at_day = series.get(day.isoformat())
-        before = series.get((day - timedelta(days=1)).isoformat())
-        first = series.get(earlier.isoformat())
         if at_day is None:
             continue
-        out.append(
-            {
-                "posts_day": earlier.isoformat(),
-                "views_end_of_posts_day": first["views"] if first else None,
-                "views_end_of_previous_day": before["views"] if before else None,
-                "views_end_of_day": at_day["views"],
-                "views_known": at_day["views_known"],
-                "grew_today": at_day["views"] - before["views"] if before else None,
-            }
-        )
-    return out
+        before = series.get((day - timedelta(days=1)).isoformat())
+        first = series.get(earlier.isoformat())
+        grew = at_day["views"] - before["views"] if before else None
+        row = {
+            "posts_day": earlier.isoformat(),
+            "views_end_of_posts_day": first["views"] if first else None,
+            "views_end_of_previous_day": before["views"] if before else None,
+            "views_end_of_day": at_day["views"],
+            "views_known": at_day["views_known"],
+            "grew_today": grew,
+            "first_read_today": before is None,
+        }
+        gained = at_day["views"] > 0 if grew is None else grew > 0
+        (growing if at_day["views_known"] and gained else quiet).append(row)
+    return {"growing": growing, "quiet": quiet}
 
 
 def _label_list(row: PostRow) -> list[dict[str, Any]]:
@@ -136,8 +177,9 @@ def _label_list(row: PostRow) -> list[dict[str, Any]]:
     ]
 
 
-def _top_posts(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
-    ranked = sorted(
+def _by_views(rows: list[PostRow]) -> list[PostRow]:
+    """Most views first; unknown views last; then oldest first."""
+    return sorted(
         rows,
         key=lambda r: (
             -(r.views if r.views is not None else -1),
@@ -145,28 +187,42 @@ def _top_posts(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
             r.post["post_id"],
         ),
     )
-    out = []
-    for rank, r in enumerate(ranked[:TOP_POSTS], 1):
-        p = r.post
-        key = (p["platform"], p["account_id"])
-        out.append(
-            {
-                "rank": rank,
-                "platform": p["platform"],
-                "post_id": p["post_id"],
-                "account_id": p["account_id"],
-                "account": account_name(accounts.get(key), *key),
-                "created_at": p["created_at"].isoformat(),
-                "url": p["url"],
-                "lang": p["lang"],
-                "script": p["script"],
-                "excerpt": excerpt(p["text"]),
-                "labels": _label_list(r),
-                "views": r.views,
-                "engagement": r.engagement,
-                "snapshot_at": r.snapshot_at.isoformat() if r.snapshot_at else None,
-            }
-        )
+
+
+def _post_entry(rank: int, r: PostRow, accounts: dict) -> dict[str, Any]:
+    p = r.post
+    key = (p["platform"], p["account_id"])
+    return {
+        "rank": rank,
+        "platform": p["platform"],
+        "post_id": p["post_id"],
+        "account_id": p["account_id"],
+        "account": account_name(accounts.get(key), *key),
+        "created_at": p["created_at"].isoformat(),
+        "url": p["url"],
+        "lang": p["lang"],
+        "script": p["script"],
+        "excerpt": excerpt(p["text"]),
+        "labels": _label_list(r),
+        "has_narrative": bool(r.labels),
+        "views": r.views,
+        "engagement": r.engagement,
+        "snapshot_at": r.snapshot_at.isoformat() if r.snapshot_at else None,
+    }
+
+
+def _top_posts(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
+    """The day's top posts by views, whatever their labels (``has_narrative`` says)."""
+    return [_post_entry(i, r, accounts) for i, r in enumerate(_by_views(rows)[:TOP_POSTS], 1)]
+
+
+def _top_posts_by_label(rows: list[PostRow], accounts: dict) -> dict[str, list[dict[str, Any]]]:
+    """Per narrative, its top posts of the day by views (labels without posts left out)."""
+    out = {}
+    for label in LABELS:
+        mine = _by_views([r for r in rows if label in r.labels])[:TOP_PER_LABEL]
+        if mine:
+            out[label] = [_post_entry(i, r, accounts) for i, r in enumerate(mine, 1)]
     return out
 
 
@@ -237,54 +293,97 @@ def _new_accounts(conn: Connection, version: str, day: date) -> list[dict[str, A
     return found
 
 
+def _sources(p: dict[str, Any], owner: dict[tuple[str, str], str]) -> list[tuple[str, str, str]]:
+    """(how, source key, hidden name) of each amplification a post is.
+
+    The source key is the source account's id; a forward whose source hides its id is
+    keyed ``name:<the name shown>``, so one account is one source however it signs.
+    """
+    out = []
+    if p.get("fwd_account_id"):
+        out.append(("forward", p["fwd_account_id"], ""))
+    elif p.get("fwd_name"):
+        out.append(("forward", "name:" + p["fwd_name"], p["fwd_name"]))
+    for kind, ref in (("repost", p.get("reposted_id")), ("quote", p.get("quoted_id"))):
+        if ref:
+            out.append((kind, owner.get((p["platform"], ref), ""), ""))
+    return out
+
+
 def amplification(conn: Connection, rows: list[PostRow]) -> list[dict[str, Any]]:
-    """Who amplified whom: Telegram forwards, X reposts and quotes among ``rows``."""
-    edges: dict[tuple, dict[str, Any]] = {}
-    originals: dict[tuple[str, str], None] = {}
+    """Who amplified whom among ``rows``: Telegram forwards, X reposts and quotes.
+
+    One edge per (how, source account, amplifying account), between distinct accounts
+    only (see :func:`amplification_with_self` for an account amplifying itself). X
+    reposts carry no views of their own, so their ``views`` are None, not summed.
+    """
+    return amplification_with_self(conn, rows)[0]
+
+
+def amplification_with_self(
+    conn: Connection, rows: list[PostRow]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """:func:`amplification`'s edges, and per account the posts amplifying its own."""
+    refs = {
+        (r.post["platform"], ref)
+        for r in rows
+        for ref in (r.post.get("reposted_id"), r.post.get("quoted_id"))
+        if ref
+    }
+    owner = _post_owners(conn, sorted(refs))
+    edges: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    own: dict[tuple[str, str], dict[str, int]] = {}
     for r in rows:
         p = r.post
-        for ref in (p.get("reposted_id"), p.get("quoted_id")):
-            if ref:
-                originals[(p["platform"], ref)] = None
-    owner = _post_owners(conn, list(originals))
-    for r in rows:
-        p = r.post
-        sources = []
-        if p.get("fwd_account_id") or p.get("fwd_name"):
-            sources.append(("forward", p["platform"], p.get("fwd_account_id"), p.get("fwd_name")))
-        for kind, ref in (("repost", p.get("reposted_id")), ("quote", p.get("quoted_id"))):
-            if ref:
-                sources.append((kind, p["platform"], owner.get((p["platform"], ref)), None))
-        for kind, platform, src_id, src_name in sources:
-            key = (kind, platform, src_id or "", src_name or "", p["account_id"])
-            edge = edges.setdefault(key, {"posts": 0, "views": 0, "views_known": 0})
+        for kind, src, hidden in _sources(p, owner):
+            if src == p["account_id"]:
+                mine = own.setdefault((p["platform"], src), {"posts": 0})
+                mine["posts"] += 1
+                continue
+            edge = edges.setdefault(
+                (kind, p["platform"], src, p["account_id"]),
+                {"hidden_name": hidden, "posts": 0, "views": 0, "views_known": 0},
+            )
             edge["posts"] += 1
-            if r.views is not None:
+            if r.views is not None and kind != "repost":
                 edge["views"] += r.views
                 edge["views_known"] += 1
-    names = load_accounts(
-        conn, {(k[1], k[2]) for k in edges if k[2]} | {(k[1], k[4]) for k in edges}
-    )
+    keys = {(k[1], k[2]) for k in edges if k[2] and not k[2].startswith("name:")}
+    names = load_accounts(conn, keys | {(k[1], k[3]) for k in edges} | set(own))
     out = []
-    for (kind, platform, src_id, src_name, by), edge in edges.items():
-        source = (
-            account_name(names.get((platform, src_id)), platform, src_id)
-            if src_id and ((platform, src_id) in names or not src_name)
-            else (src_name or "unknown source")
-        )
+    for (kind, platform, src, by), edge in edges.items():
+        hidden = edge.pop("hidden_name")
+        if hidden:
+            source = hidden + " (id hidden)"
+        elif src:
+            source = account_name(names.get((platform, src)), platform, src)
+        else:
+            source = "unknown source (original not stored)"
+        if kind == "repost":
+            edge["views"] = None
         out.append(
             {
                 "kind": kind,
                 "platform": platform,
-                "source_account_id": src_id or None,
+                "source_account_id": src if src and not hidden else None,
                 "source": source,
                 "by_account_id": by,
                 "by": account_name(names.get((platform, by)), platform, by),
                 **edge,
             }
         )
-    out.sort(key=lambda e: (-e["posts"], -e["views"], e["source"], e["by"]))
-    return out
+    out.sort(key=lambda e: (-e["posts"], -(e["views"] or 0), e["source"], e["by"]))
+    selfs = [
+        {
+            "platform": platform,
+            "account_id": account_id,
+            "account": account_name(names.get((platform, account_id)), platform, account_id),
+            "posts": n["posts"],
+        }
+        for (platform, account_id), n in own.items()
+    ]
+    selfs.sort(key=lambda e: (-e["posts"], e["account"]))
+    return out, selfs
 
 
 def _post_owners(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -320,7 +419,7 @@ def daily_figures(
     end = start + timedelta(days=1)
     rows = load_window(conn, start, end, version)
     accounts = load_accounts(conn, {(r.post["platform"], r.post["account_id"]) for r in rows})
-    edges = amplification(conn, rows)
+    edges, own = amplification_with_self(conn, rows)
     return {
         "report": "daily",
         "date": day.isoformat(),
@@ -333,10 +432,12 @@ def daily_figures(
         "trend": _trend(conn, version, day),
         "reach_growth": _reach_growth(conn, version, day),
         "top_posts": _top_posts(rows, accounts),
+        "top_posts_by_label": _top_posts_by_label(rows, accounts),
         "top_accounts": _top_accounts(rows, accounts),
         "new_accounts": _new_accounts(conn, version, day),
         "amplification": edges[:TOP_EDGES],
         "amplification_edges": len(edges),
+        "amplification_self": own,
         "spikes": [s.as_dict() for s in find_spikes(conn, version, day, alerts)],
         "alerts_rule": {
             "k": alerts.k,

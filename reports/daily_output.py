@@ -1,15 +1,23 @@
-"""Writing the daily report: one self-contained HTML page, the JSON, and CSV per table.
+"""Writing the daily report: one folder per day with the HTML page, the JSON and the CSVs.
 
-The HTML has no external assets (inline CSS and SVG) and reads on a phone. Post text
-reaches it only through Jinja2's autoescaping, so markup in a post shows as text. Every
-text has its bidi controls balanced (:func:`narrmon.safe_text.balance_bidi`), and names,
-excerpts and links from the data are isolated in ``<bdi>`` (the ``iso`` filter), so a
+The HTML has no external assets (inline CSS, SVG and script) and fits a 1280 px screen
+and a phone: on a narrow screen each table row becomes a small card. Its one script
+(``templates/daily.js``) sorts and filters the tables and post lists offline; a
+Content-Security-Policy lets only that script run (by its SHA-256) and loads nothing
+from anywhere. Post text reaches the page only through Jinja2's autoescaping, so markup
+in a post shows as text, and the script reads it only as ``textContent``. Every text has
+its bidi controls balanced (:func:`narrmon.safe_text.balance_bidi`), and names, excerpts
+and links from the data are isolated in ``<bdi>`` (the ``iso`` filter), so a
 right-to-left override in a channel title cannot reverse the figures beside it.
+
+CSVs are UTF-8 with a byte-order mark, so Excel opens Cyrillic and č ć š ž đ correctly.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,6 +32,12 @@ from narrmon.safe_text import balance_bidi, spreadsheet_cell
 from reports.data import ALL
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+SCRIPT = TEMPLATES / "daily.js"
+CSV_ENCODING = "utf-8-sig"  # with a BOM: Excel reads the file as UTF-8
+CSP = (
+    "default-src 'none'; script-src '{script}'; style-src 'unsafe-inline'; "
+    "img-src data:; base-uri 'none'; form-action 'none'"
+)
 LABEL_COLOURS = {
     "kosovo_precedent": "#c0392b",
     "russia_protector": "#8e44ad",
@@ -47,9 +61,11 @@ CSV_SECTIONS = (
     "trend",
     "reach_growth",
     "top_posts",
+    "top_posts_by_label",
     "top_accounts",
     "new_accounts",
     "amplification",
+    "amplification_self",
     "spikes",
     "gaps",
 )
@@ -168,16 +184,28 @@ def _environment() -> Environment:
     return env
 
 
+def page_script() -> tuple[str, str]:
+    """The page's script and its CSP source (``sha256-…`` of exactly that text)."""
+    text = SCRIPT.read_text(encoding="utf-8")
+    if "</" in text:
+        raise ValueError(f"{SCRIPT} must not contain '</' (it would end the script element)")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return text, f"sha256-{digest}"
+
+
 def render_html(figures: dict[str, Any]) -> str:
     """The daily report page."""
     template = _environment().get_template("daily.html.j2")
+    script, source = page_script()
     charts = {
         "posts": trend_svg(figures["trend"], "posts", "Posts per narrative, 14 days"),
         "views": trend_svg(
             figures["trend"], "views", "Views per narrative (latest snapshot), 14 days"
         ),
     }
-    return template.render(f=figures, charts=charts)
+    return template.render(
+        f=figures, charts=charts, script=Markup(script), csp=CSP.format(script=source)
+    )
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -207,11 +235,21 @@ def csv_tables(figures: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             for label, s in trend["series"].items()
             for i, day in enumerate(trend["days"])
         ],
-        "reach_growth": figures["reach_growth"],
+        "reach_growth": [
+            {**r, "growing": growing}
+            for growing, key in ((True, "growing"), (False, "quiet"))
+            for r in figures["reach_growth"][key]
+        ],
         "top_posts": [_flatten(r) for r in figures["top_posts"]],
+        "top_posts_by_label": [
+            {"narrative": label, **_flatten(r)}
+            for label, posts in figures["top_posts_by_label"].items()
+            for r in posts
+        ],
         "top_accounts": [_flatten(r) for r in figures["top_accounts"]],
         "new_accounts": figures["new_accounts"],
         "amplification": figures["amplification"],
+        "amplification_self": figures["amplification_self"],
         "spikes": [
             _flatten({k: v for k, v in s.items() if k != "posts"}) for s in figures["spikes"]
         ],
@@ -225,18 +263,27 @@ def csv_tables(figures: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows as UTF-8 CSV of spreadsheet-safe cells; the header is the union of keys in order."""
+    """Rows as CSV (UTF-8 with a BOM) of spreadsheet-safe cells; header: the keys in order."""
     header: dict[str, None] = {}
     for row in rows:
         header.update(dict.fromkeys(row))
-    with path.open("w", encoding="utf-8", newline="") as f:
+    with path.open("w", encoding=CSV_ENCODING, newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(header) or ["none"])
         writer.writeheader()
         writer.writerows({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
 
 
+def day_folder(out_dir: Path, day: str) -> Path:
+    """The folder of one day's report files: ``out_dir/YYYY-MM-DD``."""
+    return out_dir / day
+
+
 def write_daily(figures: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Write the HTML page, the JSON and one CSV per table; returns the paths, HTML first."""
+    """Write the day's HTML page, JSON and one CSV per table into ``out_dir/YYYY-MM-DD/``.
+
+    Returns the paths, HTML first, then the JSON, then the CSVs.
+    """
+    out_dir = day_folder(out_dir, figures["date"])
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"narrmon-daily-{figures['date']}"
     html = out_dir / f"{stem}.html"

@@ -14,7 +14,6 @@ when none is given), whether or not the label was assigned.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,11 +32,9 @@ from narrmon.store.schema import BIGINT_MAX
 from reports.data import NO_MODEL, PostRow, load_accounts, load_window
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_SHEET = "posts"
 XLSX_CELL_CHARS = 32_767  # the most characters an Excel cell holds
 XLSX_CUT_MARK = " […cut: the full text has {n:,} characters]"
-
 # (column, type, meaning); types: str, int, float, bool, time (UTC).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("platform", "str", "telegram or x"),
@@ -51,7 +48,12 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("account_followers_at", "time", "when that follower count was read (UTC)"),
     ("text", "str", "full post text, original script"),
     ("lang", "str", "language (as collected, else as detected by the classifier)"),
-    ("script", "str", "cyrl or latn (as collected, else as detected)"),
+    (
+        "script",
+        "str",
+        "cyrl (Cyrillic), latn (Latin), mixed (both scripts), none (no letters); "
+        "as collected, else as detected; empty: no letters and not classified",
+    ),
     ("reply_to", "str", "id of the post replied to"),
     ("fwd_account_id", "str", "Telegram: channel the message was forwarded from"),
     ("fwd_post_id", "str", "Telegram: original message id"),
@@ -353,7 +355,9 @@ def write_pull(frame: Any, path: Path, fmt: str, *, bom: bool = False) -> Path:
             double_precision=15,
         )
     else:
-        cut = _write_xlsx(frame, path)
+        from reports.pull_xlsx import write_xlsx
+
+        cut = write_xlsx(frame, path)
         if cut:
             warnings.warn(CutTextWarning(cut, path), stacklevel=2)
     return path
@@ -369,46 +373,6 @@ class CutTextWarning(UserWarning):
             f'were cut in {path}, each ending "[…cut: the full text has N characters]"; '
             "the csv, parquet and jsonl formats keep them whole"
         )
-
-
-def xlsx_text(text: str) -> tuple[str, bool]:
-    """``text`` as an XLSX cell: spreadsheet-safe, legal in XML, cut to the cell limit."""
-    cell = spreadsheet_cell(_ILLEGAL_XLSX.sub("", text))
-    if len(cell) <= XLSX_CELL_CHARS:
-        return cell, False
-    mark = XLSX_CUT_MARK.format(n=len(text))
-    return cell[: XLSX_CELL_CHARS - len(mark)] + mark, True
-
-
-def _write_xlsx(frame: Any, path: Path) -> int:
-    """One sheet, texts as string cells (never formulas); returns the texts cut."""
-    import pandas as pd
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(XLSX_SHEET)
-    kinds = [kind for _, kind, _ in COLUMNS]
-    sheet.append(list(COLUMN_NAMES))
-    cut = 0
-    for values in frame[list(COLUMN_NAMES)].itertuples(index=False, name=None):
-        cells: list[Any] = []
-        for value, kind in zip(values, kinds, strict=True):
-            if pd.isna(value):
-                cells.append(None)
-            elif kind == "str":
-                text, was_cut = xlsx_text(str(value))
-                cut += was_cut
-                cell = WriteOnlyCell(sheet, value=text)
-                cell.data_type = "s"
-                cells.append(cell)
-            elif kind == "time":  # Excel has no time zones: naive UTC
-                cells.append(value.tz_convert(None).to_pydatetime())
-            else:
-                cells.append(value.item() if hasattr(value, "item") else value)
-        sheet.append(cells)
-    book.save(path)
-    return cut
 
 
 def read_pull(path: str | Path, fmt: str | None = None) -> Any:

@@ -62,6 +62,8 @@ def test_exit_code_is_one_only_when_nothing_could_be_read(tmp_path: Path) -> Non
     result = narrmon("import", "telethon-json", str(broken), "--db", db)
     assert result.returncode == 1
     assert "1 quarantined" in result.stdout
+    stats = narrmon("stats", "--db", db)
+    assert "2 quarantined (list them: narrmon quarantine)" in stats.stdout
 
 
 def test_unknown_kind_and_missing_file(tmp_path: Path) -> None:

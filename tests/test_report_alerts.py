@@ -179,3 +179,32 @@ def test_weekly_pdf_goes_out_as_an_attachment(tmp_path, monkeypatch) -> None:
     [msg] = server.messages
     assert 'filename="narrmon-weekly-2026-W47.pdf"' in msg["data"]
     assert base64.b64encode(b"%PDF-1.4 test body").decode() in msg["data"].replace("\r\n", "")
+
+
+def test_spike_figures_are_rounded_once_alike_on_the_page_and_in_alerts(
+    sqlite_store: Store, tmp_path
+) -> None:
+    # 11 days of history with 17 views in all: mean 1.5454…; rounding it to 2 places
+    # first (1.55) and then to 1 would show 1.6 on the page against 1.5 in `alerts`
+    history = [2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1]
+    posts, snaps, labels = [], [], {}
+    days = [(len(history) - i, [v]) for i, v in enumerate(history)] + [(0, [100] * 6)]
+    for back, views in days:
+        for i, v in enumerate(views):
+            pid = f"600/{back * 10 + i}"
+            when = DAY - timedelta(days=back) + timedelta(hours=8 + i)
+            posts.append(Post("telegram", pid, "600", when, text=f"Kosovo {i}", source="t"))
+            snaps.append(MetricSnapshot("telegram", pid, when + timedelta(hours=1), views=v))
+            labels[("telegram", pid)] = {"kosovo_precedent": 0.9}
+    sqlite_store.write_batch(posts=posts, snapshots=snaps, source="t")
+    add_labels(sqlite_store, "m1", labels, DAY, posts=posts)
+    cli = CliRunner().invoke(app, ["alerts", "--date", "2026-11-20", "--db", sqlite_store.url])
+    assert cli.exit_code == 0, cli.output
+    line = next(x for x in cli.output.splitlines() if ": views 600 >" in x)
+    assert "(trailing 11-day mean 1.5, std 0.5)" in line
+    html = report.daily_report(Config(), sqlite_store, "2026-11-20", tmp_path)[0]
+    page = html.read_text(encoding="utf-8")
+    spike = next(x for x in page.split("<li") if "views 600 above" in x)
+    threshold = line.split("> ", 1)[1].split(" ", 1)[0]
+    assert f"above {threshold}" in spike
+    assert "trailing 11-day mean 1.5, std 0.5)" in spike

@@ -42,7 +42,7 @@ def test_cli_report_daily_and_weekly(sqlite_store: Store, tmp_path) -> None:
     db = ["--db", sqlite_store.url]
     daily = runner.invoke(app, ["report", "daily", "--date", DAY, "--out", str(tmp_path), *db])
     assert daily.exit_code == 0, daily.output
-    assert (tmp_path / "narrmon-daily-2026-11-20.html").is_file()
+    assert (tmp_path / "2026-11-20" / "narrmon-daily-2026-11-20.html").is_file()
     pdf = tmp_path / "w.pdf"
     weekly = runner.invoke(app, ["report", "weekly", "--week", "2026-W47", "--out", str(pdf), *db])
     assert weekly.exit_code == 0, weekly.output

@@ -138,3 +138,88 @@ def test_cli_pull_out_must_be_a_file_in_a_folder_that_exists(sqlite_store: Store
     missing = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "no" / "p.csv")], env=wide)
     assert missing.exit_code == 2
     assert f"the folder {tmp_path / 'no'} does not exist" in missing.output
+
+
+def test_xlsx_is_ready_for_analysts(sqlite_store: Store, tmp_path) -> None:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from narrmon.records import Post
+    from reports.pull import COLUMNS
+    from tests.report_store import t
+
+    build(sqlite_store)
+    odd = [  # a reply whose ids look like numbers, and two links that must not be live
+        Post("telegram", "100/20", "100", t(20, 21), text="odgovor", reply_to="0012",
+             url="javascript:alert(1)", source="test"),
+        Post("telegram", "100/21", "100", t(20, 22), text="x", url="file:///etc/passwd",
+             source="test"),
+    ]  # fmt: skip
+    sqlite_store.write_batch(posts=odd, source="test")
+    df = _pull(sqlite_store)
+    path = write_pull(df, tmp_path / "p.xlsx", "xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["posts", "columns"]
+    sheet = book["posts"]
+    header = [c.value for c in sheet[1]]
+    assert tuple(header) == COLUMN_NAMES and all(c.font.b for c in sheet[1])
+    assert sheet.freeze_panes == "A2"  # the header stays in view
+    last = get_column_letter(len(COLUMNS))
+    assert sheet.auto_filter.ref == f"A1:{last}{len(df) + 1}" == f"A1:{last}9"
+    width = {name: sheet.column_dimensions[get_column_letter(i)].width for i, name in
+             enumerate(header, 1)}  # fmt: skip
+    assert width["text"] == 80 and width["url"] == 40
+    assert all(width[name] >= len(name) + 2 for name in header if name not in ("url", "text"))
+    rows = {r[header.index("post_id")].value: r for r in sheet.iter_rows(min_row=2)}
+    col = {name: header.index(name) for name in header}
+    link = rows["100/10"][col["url"]]
+    assert link.hyperlink.target == "https://t.me/c/100/10" == link.value
+    assert link.font.u == "single"
+    for pid in ("100/20", "100/21"):  # not http(s): shown as text, never a link
+        cell = rows[pid][col["url"]]
+        assert cell.hyperlink is None and cell.value.endswith(("alert(1)", "passwd"))
+    assert sum(1 for r in rows.values() if r[col["url"]].hyperlink) == 6
+    # ids are text cells in the Text format: Excel never turns them into numbers
+    for name, pid, value in (
+        ("account_id", "100/10", "100"),
+        ("post_id", "t1", "t1"),
+        ("reply_to", "100/20", "0012"),
+        ("reposted_id", "t2", "t1"),
+    ):
+        cell = rows[pid][col[name]]
+        assert (cell.value, cell.data_type, cell.number_format) == (value, "s", "@")
+    views = rows["100/10"][col["views"]]
+    assert (views.value, views.data_type) == (450, "n")
+    created = rows["100/10"][col["created_at"]]
+    assert created.is_date and created.number_format == "yyyy-mm-dd hh:mm:ss"
+    info = book["columns"]
+    assert info.freeze_panes == "A2"
+    listed = [
+        tuple(c.value for c in r[:3]) for r in info.iter_rows(min_row=2, max_row=len(COLUMNS) + 1)
+    ]
+    assert [r[0] for r in listed] == list(COLUMN_NAMES)
+    assert dict((r[0], r[1]) for r in listed)["account_id"] == "text"
+    assert "mixed (both scripts)" in dict((r[0], r[2]) for r in listed)["script"]
+    notes = " ".join(
+        str(r[0].value) for r in info.iter_rows(min_row=len(COLUMNS) + 2) if r[0].value
+    )
+    assert "read_pull" in notes and "not 0" in notes
+    back = read_pull(path)  # the ids come back as text, "0012" with its zeros
+    assert str(back["account_id"].dtype) == "string" and str(back["reply_to"].dtype) == "string"
+    assert back.set_index("post_id").loc["100/20", "reply_to"] == "0012"
+
+
+def test_readme_lists_every_script_value() -> None:
+    from pathlib import Path
+
+    from classifiers.langid import SCRIPT_MIXED, SCRIPT_NONE, script_of
+    from collectors.importers.common import detect_script
+
+    emitted = {detect_script(x) for x in ("Косово", "Kosovo", "Kosovo Косово", "123")}
+    emitted |= {script_of(x) for x in ("Косово", "Kosovo", "Kosovo Косово", "123")}
+    assert emitted == {"cyrl", "latn", SCRIPT_MIXED, SCRIPT_NONE, None}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `script` |"))
+    for value in emitted - {None}:
+        assert f"`{value}`" in row, value
+    assert "empty" in row  # None: no letters and not classified

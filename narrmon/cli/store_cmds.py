@@ -132,6 +132,7 @@ def print_stats(data: dict) -> None:
     console.print(
         f"{data['posts']} posts, {data['accounts']} accounts, {data['snapshots']} metric "
         f"snapshots, {data['quarantined']} quarantined"
+        + (" (list them: narrmon quarantine)" if data["quarantined"] else "")
     )
     for title, key in (("platform", "posts_by_platform"), ("source", "posts_by_source")):
         table = Table(title=f"posts by {title}")
