@@ -162,11 +162,15 @@ def export_pull(frame: Any, out: str | Path, fmt: str, *, bom: bool = False) -> 
     return write_pull(frame, Path(out), fmt, bom=bom)
 
 
-def report_all(config: Config, store: Store, out_dir: str | Path) -> dict[str, Any]:
+def report_all(
+    config: Config, store: Store, out_dir: str | Path, *, progress: Any = None
+) -> dict[str, Any]:
     """Rollups, a daily report for every day with posts and a PDF for every ISO week.
 
-    Returns ``{"rollup": ..., "daily": {day: html path}, "weekly": {week: pdf path}}``.
+    Returns ``{"rollup": ..., "daily": {day: html path}, "weekly": {week: pdf path}}``;
+    ``progress`` (a callable) is told of each report as it starts.
     """
+    say = progress or (lambda _stage: None)
     from sqlalchemy import select
 
     from narrmon.store import schema
@@ -179,7 +183,12 @@ def report_all(config: Config, store: Store, out_dir: str | Path) -> dict[str, A
     with store.engine.connect() as conn:
         q = select(rd.c.day).where(rd.c.model_version == result.model_version, rd.c.posts > 0)
         days = sorted(as_day(d) for (d,) in conn.execute(q))
-    daily = {d.isoformat(): daily_report(config, store, d, out / "daily")[0] for d in days}
-    weeks = sorted({iso_week(d) for d in days})
-    weekly = {w: weekly_report(config, store, w, out / f"narrmon-weekly-{w}.pdf") for w in weeks}
+    daily = {}
+    for d in days:
+        say(f"daily report {d}")
+        daily[d.isoformat()] = daily_report(config, store, d, out / "daily")[0]
+    weekly = {}
+    for w in sorted({iso_week(d) for d in days}):
+        say(f"weekly PDF {w}")
+        weekly[w] = weekly_report(config, store, w, out / f"narrmon-weekly-{w}.pdf")
     return {"rollup": result.as_dict(), "daily": daily, "weekly": weekly}
