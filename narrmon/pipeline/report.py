@@ -84,16 +84,27 @@ def weekly_report(
     *,
     model_version: str | None = None,
     now: datetime | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the weekly PDF of an ISO week (``2026-W47``); returns its path."""
+    """Write the weekly PDF of an ISO week (``2026-W47``); returns its path.
+
+    ``keep``, a dict, is filled with the figures the PDF shows (for a caller's log).
+    """
     from reports.weekly import weekly_figures
     from reports.weekly_pdf import build_pdf
 
     result = rollup(config, store, model_version=model_version)
     with store.engine.connect() as conn:
         figures = weekly_figures(
-            conn, result.model_version, week, now or now_utc(), config.models_dir
+            conn,
+            result.model_version,
+            week,
+            now or now_utc(),
+            config.models_dir,
+            alerts=config.alerts,
         )
+    if keep is not None:
+        keep.update(figures)
     path = Path(out) if out else Path(config.reports.out_dir) / f"narrmon-weekly-{week}.pdf"
     return build_pdf(figures, path)
 
