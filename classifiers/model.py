@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -416,6 +416,7 @@ def out_of_fold(
     folds: int,
     groups: Sequence[str] | None = None,
     copies: Sequence[bool] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> np.ndarray:
     """Probabilities of each text from a model trained on the other folds.
 
@@ -424,13 +425,19 @@ def out_of_fold(
     written by someone it has not read; without, folds are shuffled with a fixed seed.
     ``copies`` marks the texts whose reported-speech copy joins the training folds
     (:mod:`classifiers.augment`); predictions are always of the texts as written.
+    ``progress`` is called with the name of each fold as it starts.
     """
     if groups is not None and len(set(groups)) >= folds:
         splits = GroupKFold(n_splits=folds).split(texts, groups=list(groups))
     else:
         splits = KFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE).split(texts)
     oof = np.zeros((len(texts), y_fit.shape[1] - 1))
-    for train_rows, test_rows in splits:
+    for k, (train_rows, test_rows) in enumerate(splits, 1):
+        if progress is not None:
+            progress(
+                f"cross-validating fold {k}/{folds} "
+                f"(training on {len(train_rows):,} posts, validating on {len(test_rows):,})"
+            )
         pipeline = _fitted(texts, y_fit, train_rows, params, copies)
         oof[test_rows] = pipeline.predict_proba([texts[i] for i in test_rows])
     return oof
@@ -481,6 +488,7 @@ def fit(
     groups: Sequence[str] | None = None,
     facets: dict[str, Sequence[str | None]] | None = None,
     copies: Sequence[bool] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[NarrativeModel, dict[str, Any]]:
     """Train on ``texts``; return the model and its cross-validated metrics.
 
@@ -488,15 +496,18 @@ def fit(
     ``groups`` when given, see :func:`out_of_fold`); the cross-validated metrics use
     those thresholds (so they are slightly optimistic). ``facets`` name per-text keys
     (``{"part": [...], "register": [...]}``) whose figures are given apart, under
-    ``by_<facet>``. ``copies``: see :func:`out_of_fold`.
+    ``by_<facet>``. ``copies``: see :func:`out_of_fold`. ``progress`` is called with the
+    name of each stage (each fold, the thresholds, the final fit) as it starts.
     """
+    say = progress or (lambda _stage: None)
     texts = list(texts)
     y = indicator(label_sets)
     y_fit = targets(texts, label_sets)
     for j, label in enumerate(LABELS):
         if y[:, j].sum() < folds:
             raise ValueError(f"too few examples of {label}: {int(y[:, j].sum())} (need {folds})")
-    oof = out_of_fold(texts, y_fit, params, folds, groups, copies)
+    oof = out_of_fold(texts, y_fit, params, folds, groups, copies, progress)
+    say("tuning the per-label thresholds on the out-of-fold scores")
     thresholds = tune_thresholds(y, oof, LABELS)
     decided = decide(oof, LABELS, thresholds)
     cv_metrics = metrics(y, decided, LABELS)
@@ -505,6 +516,7 @@ def fit(
     cv_metrics["grouped"] = groups is not None and len(set(groups)) >= folds
     for name, keys in (facets or {}).items():
         cv_metrics[f"by_{name}"] = breakdown(y, decided, keys, LABELS)
+    say(f"fitting the final model on all {len(texts):,} training posts")
     pipeline = _fitted(texts, y_fit, np.arange(len(texts)), params, copies)
     model = NarrativeModel(pipeline=pipeline, labels=tuple(LABELS), thresholds=thresholds)
     model.meta["params"] = (params or ModelParams()).as_dict()

@@ -15,6 +15,7 @@ from narrmon.orchestration import DEFAULT_ARGS, POSTS_ASSET_URI
 
 
 @dag(
+    description="Label new posts with the active narrative model (runs on narrmon://posts)",
     schedule=[Asset(POSTS_ASSET_URI)],
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,

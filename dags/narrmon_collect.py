@@ -26,6 +26,7 @@ POSTS = Asset(POSTS_ASSET_URI)
 
 
 @dag(
+    description="Hourly: collect new posts of each configured Telegram channel, X account, query",
     schedule="@hourly",
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
@@ -49,13 +50,13 @@ def narrmon_collect() -> None:
 
         return sources("x")
 
-    @task(pool=TELEGRAM_POOL, outlets=[POSTS], map_index_template="{{ source }}")
+    @task(pool=TELEGRAM_POOL, outlets=[POSTS], map_index_template="{{ task.op_kwargs['source'] }}")
     def collect_telegram(source: str) -> dict:
         from narrmon.orchestration import collect_source
 
         return collect_source("telegram", source)
 
-    @task(pool=X_POOL, outlets=[POSTS], map_index_template="{{ source }}")
+    @task(pool=X_POOL, outlets=[POSTS], map_index_template="{{ task.op_kwargs['source'] }}")
     def collect_x(source: str) -> dict:
         from narrmon.orchestration import collect_source
 

@@ -20,6 +20,7 @@ from narrmon.orchestration import DEFAULT_ARGS
 
 
 @dag(
+    description="Daily: rollups, the daily report (HTML, CSV, JSON) and spike alerts of a UTC day",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=True,

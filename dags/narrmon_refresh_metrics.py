@@ -19,6 +19,7 @@ from narrmon.orchestration import DEFAULT_ARGS, TELEGRAM_POOL, X_POOL
 
 
 @dag(
+    description="Every 6 hours: re-read the reach of recent posts and append metric snapshots",
     schedule="0 */6 * * *",
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,

@@ -17,6 +17,7 @@ from narrmon.orchestration import DEFAULT_ARGS
 
 
 @dag(
+    description="Manual: retrain with analyst labels; promote only if no label's F1 drops",
     schedule=None,
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,

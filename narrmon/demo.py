@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from narrmon.pipeline import import_paths
+from narrmon.progress import Stages
 from narrmon.store import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "samples" / "data"
@@ -31,8 +32,15 @@ def sample_files(sample_dir: Path = SAMPLE_DIR) -> dict[str, list[Path]]:
     }
 
 
-def run_demo(out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR) -> dict:
-    """Import the samples into ``out/narrmon.db`` and print where everything is."""
+def run_demo(
+    out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR, stages: Stages | None = None
+) -> dict:
+    """Import the samples into ``out/narrmon.db`` and print where everything is.
+
+    Each step's line ends with the seconds it took; ``stages`` (default: lines on stderr)
+    says which step is running, and which training stage, while it runs.
+    """
+    stages = stages or Stages("demo")
     out.mkdir(parents=True, exist_ok=True)
     db_path = (out / "narrmon.db").resolve()
     store = Store(f"sqlite:///{db_path}")
@@ -41,6 +49,8 @@ def run_demo(out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR) -> d
     for kind, files in sample_files(sample_dir).items():
         if not files:
             raise FileNotFoundError(f"no sample files for {kind} under {sample_dir}")
+        stages(f"importing {len(files)} {kind} files")
+        started = stages.elapsed()
         report = import_paths(store, kind, files)
         summary["imports"][kind] = report.as_dict()
         c = report.counts
@@ -48,9 +58,10 @@ def run_demo(out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR) -> d
             f"  imported {kind}: {len(files)} files, {c.imported} new posts, "
             f"{c.unchanged + c.updated} already known, {c.snapshots} metric snapshots, "
             f"{sum(report.skipped.values())} skipped, {c.quarantined} quarantined"
+            f" ({stages.elapsed() - started:.1f} s)"
         )
-    summary["classify"] = _classify_step(out, store, console)
-    summary["reports"] = _report_step(out, store, console)
+    summary["classify"] = _classify_step(out, store, console, stages)
+    summary["reports"] = _report_step(out, store, console, stages)
     from narrmon.store.queries import stats
 
     data = stats(store)
@@ -60,6 +71,8 @@ def run_demo(out: Path, *, console: Console, sample_dir: Path = SAMPLE_DIR) -> d
         f"  store holds {data['posts']} posts ({platforms}) from {data['accounts']} accounts, "
         f"{data['snapshots']} metric snapshots, {data['quarantined']} quarantined"
     )
+    summary["seconds"] = round(stages.elapsed(), 1)
+    console.print(f"  demo finished in {summary['seconds']:.1f} s")
     _print_results(out, db_path, summary["reports"], console)
     return summary
 
@@ -115,14 +128,20 @@ def _shown(path: Path) -> str:
     return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
 
 
-def _report_step(out: Path, store: Store, console: Console) -> dict:
+def _report_step(out: Path, store: Store, console: Console, stages: Stages) -> dict:
     """Rollups, a daily report per sample day and the weekly PDFs; print where they are."""
     from narrmon.config import Config
     from narrmon.pipeline.report import report_all
 
     config = Config(models_dir=str(out / "models"))
-    done = report_all(config, store, out / "reports")
-    console.print(f"  rolled up {done['rollup']['days_recomputed']} days")
+    stages("rollups, daily reports and weekly PDFs")
+    started = stages.elapsed()
+    done = report_all(config, store, out / "reports", progress=stages)
+    console.print(
+        f"  rolled up {done['rollup']['days_recomputed']} days, wrote {len(done['daily'])} "
+        f"daily reports and {len(done['weekly'])} weekly PDFs "
+        f"({stages.elapsed() - started:.1f} s)"
+    )
     for day, path in done["daily"].items():
         console.print(f"  daily report {day}: {path}")
     for week, path in done["weekly"].items():
@@ -130,7 +149,7 @@ def _report_step(out: Path, store: Store, console: Console) -> dict:
     return {k: {d: str(p) for d, p in v.items()} if k != "rollup" else v for k, v in done.items()}
 
 
-def _classify_step(out: Path, store: Store, console: Console) -> dict:
+def _classify_step(out: Path, store: Store, console: Console, stages: Stages) -> dict:
     """Train a model into ``out/models`` unless one is active, then classify the posts."""
     from classifiers import registry
     from narrmon.config import Config
@@ -138,12 +157,16 @@ def _classify_step(out: Path, store: Store, console: Console) -> dict:
 
     config = Config(models_dir=str(out / "models"))
     if registry.active_version(config.models_dir) is None:
-        result = train(config, store)
-        console.print(f"  trained model {result.version} in {result.seconds:.1f} s")
+        stages("training the classifier on the seed corpus (a few minutes)")
+        result = train(config, store, progress=lambda stage: stages(f"training: {stage}"))
+        console.print(f"  trained model {result.version} ({result.seconds:.1f} s)")
+    stages("classifying the posts")
+    started = stages.elapsed()
     counts = classify_posts(config, store)
     labelled = ", ".join(f"{k} {v}" for k, v in counts.labelled.items())
     console.print(
         f"  classified with model {counts.model_version}: {counts.classified} posts, "
         f"{counts.out_of_scope} out of scope, {counts.skipped} already done; {labelled}"
+        f" ({stages.elapsed() - started:.1f} s)"
     )
     return counts.as_dict()

@@ -5,16 +5,27 @@ XCom (never data).
 Importing this module is cheap and touches nothing: DAG files import it at parse time
 for :data:`DEFAULT_ARGS`; everything heavy (the pipeline, Airflow's hooks, the store)
 is imported inside the functions, which run only inside tasks.
+
+Each task body logs narrmon's figures (counts, spikes, files) as lines of the task log,
+besides returning them. A configuration error (a missing Connection, a bad setting, no
+trained model, a bad param) cannot be cured by waiting, so it fails the task at once,
+without the retries (:func:`fail_fast`, Airflow's ``AirflowFailException``); other
+failures, such as a source that cannot be read right now, are retried.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+ENV_MODELS_DIR = "NARRMON_MODELS_DIR"  # the workers' model registry, over models_dir
 
 POSTS_ASSET_URI = "narrmon://posts"
 TELEGRAM_CONN_ID = "narrmon_telegram"
@@ -30,12 +41,58 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
-def _context() -> tuple[Any, Any]:
+def fail_fast(body: Callable[..., T]) -> Callable[..., T]:
+    """Run a task body; a configuration error fails the task at once, without retries.
+
+    The message (logged, and the exception's) says what to fix; it never holds a secret
+    (narrmon's errors never do).
+    """
+
+    @functools.wraps(body)
+    def run(*args: Any, **kwargs: Any) -> T:
+        from narrmon.errors import ConfigError, InputError, StoreNotFound, StoreURLError
+
+        try:
+            return body(*args, **kwargs)
+        except (ConfigError, InputError, StoreURLError, StoreNotFound) as exc:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            message = f"{exc} (a configuration error: failed without retrying)"
+            log.error("%s", message)
+            raise AirflowFailException(message) from None
+
+    return run
+
+
+def _config() -> Any:
     from narrmon.config import load_config
-    from narrmon.store import Store
 
     config = load_config()
+    if os.environ.get(ENV_MODELS_DIR):
+        config.models_dir = os.environ[ENV_MODELS_DIR]
+    return config
+
+
+def _context() -> tuple[Any, Any]:
+    from narrmon.store import Store
+
+    config = _config()
     return config, Store(os.environ.get("NARRMON_DB_URL") or config.db_url)
+
+
+def _require_model(config: Any) -> None:
+    """A clear error, before any work, when the model registry has no active model."""
+    from classifiers import registry
+    from narrmon.errors import ConfigError
+
+    if registry.active_version(config.models_dir) is None:
+        where = Path(config.models_dir).resolve()
+        raise ConfigError(
+            f"no trained model in {where}: trigger the DAG narrmon_retrain once (it trains "
+            f"and activates the first model, a few minutes), or run `narrmon train "
+            f"--models-dir {where}`, or point {ENV_MODELS_DIR} (or models_dir in "
+            "narrmon.yaml) at a folder that has one, such as out/demo/models after make demo"
+        )
 
 
 # -- credentials -------------------------------------------------------------------
@@ -84,14 +141,17 @@ def credentials_for(platform: str) -> Any:
 # -- tasks -------------------------------------------------------------------------
 
 
+@fail_fast
 def sources(platform: str) -> list[str]:
     """The configured sources of one platform (reads the configuration file only)."""
-    from narrmon.config import load_config
     from narrmon.pipeline.collect import list_sources
 
-    return [source for plat, source in list_sources(load_config()) if plat == platform]
+    found = [source for plat, source in list_sources(_config()) if plat == platform]
+    log.info("%d %s source(s) configured: %s", len(found), platform, ", ".join(found) or "none")
+    return found
 
 
+@fail_fast
 def collect_source(platform: str, source: str) -> dict[str, Any]:
     """Collect one source. Deferred is a success with a note; failed raises (and retries)."""
     from narrmon.errors import NarrmonError
@@ -101,6 +161,17 @@ def collect_source(platform: str, source: str) -> dict[str, Any]:
     report = collect(config, store, platform, [source], credentials=credentials_for(platform))
     row = report.rows[0]
     result = row.as_dict()
+    log.info(
+        "%s %s: %s; %d new, %d updated, %d unchanged posts, %d metric snapshots, %d requests",
+        platform,
+        source,
+        row.status,
+        row.new,
+        row.updated,
+        row.unchanged,
+        row.snapshots,
+        row.requests,
+    )
     if row.status == "failed":
         raise NarrmonError(f"{platform} {source}: {row.reason}")
     if row.status == "deferred":
@@ -109,14 +180,26 @@ def collect_source(platform: str, source: str) -> dict[str, Any]:
     return result
 
 
+@fail_fast
 def classify_new() -> dict[str, Any]:
     """Label the posts the active model has not seen yet."""
     from narrmon.pipeline.classify import classify_posts
 
     config, store = _context()
-    return classify_posts(config, store).as_dict()
+    _require_model(config)
+    counts = classify_posts(config, store)
+    log.info(
+        "classified %d posts with model %s: %d out of scope, %d already done; labels: %s",
+        counts.classified,
+        counts.model_version,
+        counts.out_of_scope,
+        counts.skipped,
+        ", ".join(f"{k} {v}" for k, v in counts.labelled.items()),
+    )
+    return counts.as_dict()
 
 
+@fail_fast
 def refresh_platform(platform: str, now: datetime | None = None) -> dict[str, Any]:
     """Re-read the reach of recent posts of one platform (skipped without a Connection).
 
@@ -132,6 +215,16 @@ def refresh_platform(platform: str, now: datetime | None = None) -> dict[str, An
         log.warning("reach refresh of %s skipped: %s", platform, exc)
         return {"platform": platform, "skipped": str(exc)}
     report = refresh(config, store, platform=platform, credentials=creds, now=now)
+    log.info(
+        "reach refresh of %s posts since %s: %d metric snapshots appended, %d posts found "
+        "deleted, %d source(s) failed, %d deferred",
+        platform,
+        report.since.isoformat() if report.since else "?",
+        report.snapshots,
+        report.deleted,
+        len(report.failed),
+        len(report.deferred),
+    )
     if report.failed:
         from narrmon.errors import NarrmonError
 
@@ -139,6 +232,7 @@ def refresh_platform(platform: str, now: datetime | None = None) -> dict[str, An
     return report.as_dict()
 
 
+@fail_fast
 def report_day(
     interval_start: datetime | None, chosen: str | None = None, run_after: datetime | None = None
 ) -> date:
@@ -166,13 +260,55 @@ def previous_iso_week(run_date: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+@fail_fast
+def report_week(
+    logical_date: datetime | None, chosen: str | None = None, run_after: datetime | None = None
+) -> str:
+    """The ISO week a weekly run reports on.
+
+    ``chosen`` (a manual run's ``week`` param, ``2026-W47``) wins; else the week before
+    the run's logical date; a manual run has none in Airflow 3, so the week before the
+    one it was triggered in.
+    """
+    if chosen:
+        from reports.weekly import parse_week
+
+        parse_week(chosen)  # a clear error for a bad param
+        return chosen.strip()
+    when = logical_date or run_after
+    if when is None:
+        raise ValueError("a weekly run needs a logical date, a run date or a week param")
+    return previous_iso_week(when)
+
+
+def _log_spikes(day: date, spikes: list[Any]) -> None:
+    if not spikes:
+        log.info("no narrative spikes on %s", day)
+    for s in spikes:
+        log.info(
+            "spike on %s: %s %s %d, trailing mean %.1f (sd %.1f, threshold %.1f)",
+            day,
+            s.label,
+            s.metric,
+            s.value,
+            s.mean,
+            s.std,
+            s.threshold,
+        )
+
+
+@fail_fast
 def daily_run(day: date) -> dict[str, Any]:
     """Rollups, the daily report and the spike alerts of one UTC day."""
     from narrmon.pipeline.report import alerts, daily_report
 
     config, store = _context()
     paths = daily_report(config, store, day)
+    log.info("daily report of %s: %d files, the page %s", day, len(paths), paths[0])
     found = alerts(config, store, day, send=config.smtp.enabled)
+    _log_spikes(day, found.spikes)
+    if found.emailed_to:
+        log.info("spike alert e-mailed to %d recipient(s)", found.emailed_to)
     return {
         "date": day.isoformat(),
         "files": [str(p) for p in paths],
@@ -181,12 +317,34 @@ def daily_run(day: date) -> dict[str, Any]:
     }
 
 
+@fail_fast
 def weekly_run(week: str) -> dict[str, Any]:
     """The weekly PDF of an ISO week, e-mailed when SMTP is configured."""
     from narrmon.pipeline.report import weekly_report
 
     config, store = _context()
-    path = weekly_report(config, store, week)
+    figures: dict[str, Any] = {}
+    path = weekly_report(config, store, week, keep=figures)
+    total = next((r for r in figures.get("summary", []) if r["label"] == "_all"), {})
+    log.info(
+        "weekly PDF %s: %s; %d posts from %d accounts, %s views",
+        week,
+        path,
+        total.get("posts", 0),
+        total.get("accounts", 0),
+        f"{total.get('views', 0):,}",
+    )
+    for s in figures.get("spikes", []):
+        log.info(
+            "spike on %s: %s %s %d, trailing mean %.1f",
+            s["date"],
+            s["label"],
+            s["metric"],
+            s["value"],
+            s["trailing_mean"],
+        )
+    if not figures.get("spikes"):
+        log.info("no narrative spikes in %s", week)
     sent = 0
     if config.smtp.enabled:
         from reports.alerts import send_email
@@ -197,15 +355,26 @@ def weekly_run(week: str) -> dict[str, Any]:
             f"The weekly report {week} is attached.",
             attachments=[path],
         )
-    return {"week": week, "file": str(path), "emailed_to": sent}
+        log.info("weekly PDF e-mailed to %d recipient(s)", sent)
+    return {
+        "week": week,
+        "file": str(path),
+        "posts": total.get("posts", 0),
+        "spikes": len(figures.get("spikes", [])),
+        "emailed_to": sent,
+    }
 
 
+@fail_fast
 def retrain_run(data_files: list[str]) -> dict[str, Any]:
     """Retrain with analyst labels; promote only if no label's held-out F1 drops."""
     from narrmon.pipeline.classify import retrain
+    from narrmon.progress import Stages
 
     config, store = _context()
-    result = retrain(config, store, data_files)
+    stages = Stages("retrain", log.info)
+    result = retrain(config, store, data_files, progress=stages)
+    stages.done()
     summary = {
         "version": result.trained.version,
         "previous": result.previous,

@@ -16,6 +16,7 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from narrmon.records import LABELS
 from narrmon.safe_text import strip_bidi
@@ -57,6 +58,11 @@ def _figure(width: float, height: float) -> Figure:
 @_literal_text
 def daily_lines(days: Sequence[str], series: dict[str, dict[str, list[int]]]) -> bytes:
     """Two panels: posts and views per narrative per day."""
+    return _png(daily_lines_figure(days, series))
+
+
+def daily_lines_figure(days: Sequence[str], series: dict[str, dict[str, list[int]]]) -> Figure:
+    """The figure of :func:`daily_lines` (for tests of its layout)."""
     fig = _figure(7.2, 4.6)
     top, bottom = fig.subplots(2, 1, sharex=True)
     ticks = [d[5:] for d in days]
@@ -70,7 +76,8 @@ def daily_lines(days: Sequence[str], series: dict[str, dict[str, list[int]]]) ->
         ax.grid(axis="y", color="#ddd")
         ax.tick_params(labelsize=8)
         ax.set_ylim(bottom=0)
-    bottom.yaxis.set_major_formatter(_thousands)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=2))
+    bottom.yaxis.set_major_formatter(FuncFormatter(_thousands))
     fig.legend(
         *top.get_legend_handles_labels(),
         loc="outside upper center",
@@ -78,20 +85,26 @@ def daily_lines(days: Sequence[str], series: dict[str, dict[str, list[int]]]) ->
         fontsize=7,
         frameon=False,
     )
-    return _png(fig)
+    return fig
 
 
 def _thousands(value: float, _pos: Any = None) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if value >= 1_000:
-        return f"{value / 1_000:.0f}k"
+    """``1.5k``, ``2k``, ``2.25M``: as many decimals as the value needs (up to three), so
+    two ticks never read the same."""
+    for size, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3f}".rstrip("0").rstrip(".") + suffix
     return f"{value:.0f}"
 
 
 @_literal_text
 def top_channels(rows: Sequence[dict[str, Any]]) -> bytes:
     """Horizontal bars: narrative posts of the top accounts, stacked by narrative."""
+    return _png(top_channels_figure(rows))
+
+
+def top_channels_figure(rows: Sequence[dict[str, Any]]) -> Figure:
+    """The figure of :func:`top_channels`; its legend sits above the bars, never on them."""
     fig = _figure(7.2, 0.9 + 0.32 * max(len(rows), 1))
     ax = fig.subplots()
     names = [_name(r["account"]) for r in rows][::-1]
@@ -103,24 +116,55 @@ def top_channels(rows: Sequence[dict[str, Any]]) -> bytes:
     ax.set_title("Top channels: posts per narrative (a post can carry several)", fontsize=10)
     ax.tick_params(labelsize=8)
     ax.grid(axis="x", color="#ddd")
-    ax.legend(fontsize=7, ncols=3, loc="lower right", frameon=False)
-    return _png(fig)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.margins(y=0.02)
+    fig.legend(  # above the bars, never over them
+        *ax.get_legend_handles_labels(),
+        loc="outside upper center",
+        ncols=5,
+        fontsize=7,
+        frameon=False,
+    )
+    return fig
 
 
 @_literal_text
 def splits(groups: dict[str, dict[str, tuple[int, int]]]) -> bytes:
-    """One panel per split (platform, script, language): all posts vs narrative posts."""
-    fig = _figure(7.2, 2.6)
-    axes = fig.subplots(1, len(groups))
+    """One panel per split (platform, script, language): all posts vs narrative posts.
+
+    Horizontal bars, so every category's name reads whole beside its bar.
+    """
+    return _png(splits_figure(groups))
+
+
+def splits_figure(groups: dict[str, dict[str, tuple[int, int]]]) -> Figure:
+    """The figure of :func:`splits`."""
+    longest = max((len(str(k)) for counts in groups.values() for k in counts), default=4)
+    rows = max((len(counts) for counts in groups.values()), default=1)
+    fig = _figure(7.2, 1.2 + 0.28 * rows)
+    axes = fig.subplots(1, len(groups), width_ratios=[1 + min(longest, 24) / 24] * len(groups))
     for ax, (title, counts) in zip(axes, groups.items(), strict=True):
-        keys = [_name(k) for k in counts]
-        ax.bar(keys, [c[0] for c in counts.values()], color="#bbb", label="all posts")
-        ax.bar(keys, [c[1] for c in counts.values()], color="#c0392b", label="with a narrative")
+        keys = [_name(k) for k in counts][::-1]
+        ax.barh(keys, [c[0] for c in counts.values()][::-1], color="#bbb", label="all posts")
+        ax.barh(
+            keys,
+            [c[1] for c in counts.values()][::-1],
+            color="#c0392b",
+            label="with a narrative",
+        )
         ax.set_title(title, fontsize=9)
         ax.tick_params(labelsize=7)
-        ax.tick_params(axis="x", rotation=30)
-    axes[0].legend(fontsize=7, frameon=False)
-    return _png(fig)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.grid(axis="x", color="#ddd")
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside upper center",
+        ncols=2,
+        fontsize=7,
+        frameon=False,
+    )
+    return fig
 
 
 @_literal_text

@@ -2,7 +2,11 @@
 
 :func:`weekly_figures` returns a JSON-ready dict; :mod:`reports.weekly_pdf` lays it out
 as a PDF. Narrative totals come from the rollups, like the daily report's; the rest
-from the week's posts with their latest snapshots.
+from the week's posts with their latest snapshots. The language of a post is the one
+it was collected with, else the one the classifier detected. Shared links are counted
+in one normalised form (:func:`reports.links.normalise_link`), without the links an
+account makes to itself (its own channel, profile or posts, the footer it puts under
+its posts) and without the link of the post a repost or quote is of.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
+from narrmon.config import AlertsConfig
 from narrmon.errors import InputError
 from narrmon.records import LABELS
+from narrmon.store import schema
+from reports.alerts import find_spikes
 from reports.daily import TOP_ACCOUNTS, amplification, excerpt
 from reports.data import (
     ALL,
@@ -31,11 +38,12 @@ from reports.data import (
     load_window,
 )
 from reports.gaps import deferred_sources, missing_ids, unknown_views
+from reports.links import own_links, shared_links
 from reports.rollups import Totals, label_day_totals, span_totals
 
-TOP_POSTS = 15
-TOP_PER_LABEL = 3  # most viewed posts shown for each narrative
-TOP_LINKS = 6
+TOP_POSTS = 10  # most viewed posts overall (any narrative or none)
+TOP_PER_LABEL = 5  # most viewed posts shown for each narrative
+TOP_LINKS = 8
 NETWORK_EDGES = 24
 CHANGE_FIELDS = ("posts", "accounts", "views", "engagement", "potential_reach")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -120,13 +128,43 @@ def _top_channels(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
     ]
 
 
-def _splits(rows: list[PostRow]) -> dict[str, dict[str, list[int]]]:
+def _detected(conn: Connection, version: str, rows: list[PostRow]) -> dict[tuple, tuple]:
+    """``(platform, post_id) -> (lang, script)`` as the classifier detected them."""
+    if not version or not rows:
+        return {}
+    c = schema.classifications
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        wanted[r.post["platform"]].append(r.post["post_id"])
+    found = {}
+    for platform, ids in wanted.items():
+        for i in range(0, len(ids), 500):
+            q = (
+                c.select()
+                .with_only_columns(c.c.post_id, c.c.lang, c.c.script)
+                .where(
+                    c.c.platform == platform,
+                    c.c.model_version == version,
+                    c.c.post_id.in_(ids[i : i + 500]),
+                )
+            )
+            found.update({(platform, pid): (lang, sc) for pid, lang, sc in conn.execute(q)})
+    return found
+
+
+def _splits(rows: list[PostRow], detected: dict[tuple, tuple]) -> dict[str, dict[str, list[int]]]:
+    """All posts and narrative posts per platform, script and language.
+
+    Script and language: as collected, else as the classifier detected them, else
+    ``unknown`` (posts not classified yet).
+    """
     out: dict[str, dict[str, list[int]]] = {"platform": {}, "script": {}, "language": {}}
     for r in rows:
+        lang, script = detected.get(r.key, (None, None))
         for split, value in (
             ("platform", r.post["platform"]),
-            ("script", r.post["script"] or "unknown"),
-            ("language", r.post["lang"] or "unknown"),
+            ("script", r.post["script"] or script or "unknown"),
+            ("language", r.post["lang"] or lang or "unknown"),
         ):
             cell = out[split].setdefault(value, [0, 0])
             cell[0] += 1
@@ -134,12 +172,14 @@ def _splits(rows: list[PostRow]) -> dict[str, dict[str, list[int]]]:
     return {k: dict(sorted(v.items(), key=lambda kv: -kv[1][0])) for k, v in out.items()}
 
 
-def _top_links(rows: list[PostRow]) -> list[dict[str, Any]]:
+def _top_links(rows: list[PostRow], accounts: dict) -> list[dict[str, Any]]:
     per: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"posts": 0, "accounts": set(), "views": 0}
     )
+    links_of = {r.key: orjson.loads(r.post["links"]) if r.post["links"] else [] for r in rows}
+    own = own_links(rows, links_of, accounts)
     for r in rows:
-        for link in set(orjson.loads(r.post["links"]) if r.post["links"] else []):
+        for link in shared_links(r.post, links_of[r.key], own):
             cell = per[link]
             cell["posts"] += 1
             cell["accounts"].add((r.post["platform"], r.post["account_id"]))
@@ -200,16 +240,60 @@ def model_card(models_dir: str | Path, version: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _spikes(
+    conn: Connection, version: str, monday: date, sunday: date, cfg: AlertsConfig
+) -> list[dict[str, Any]]:
+    """The narrative spikes of each day of the week (see :mod:`reports.alerts`)."""
+    if not version:
+        return []
+    out = []
+    for day in day_range(monday, sunday):
+        for spike in find_spikes(conn, version, day, cfg):
+            data = spike.as_dict()
+            data["posts"] = data["posts"][:2]
+            out.append(data)
+    return out
+
+
+def _store_span(conn: Connection) -> dict[str, str | None]:
+    """When the store's first and last posts were created (for an empty week's page)."""
+    p = schema.posts
+    first, last = conn.execute(select(func.min(p.c.created_at), func.max(p.c.created_at))).one()
+    return {
+        "from": _iso(first),
+        "to": _iso(last),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def weekly_figures(
-    conn: Connection, version: str, week: str, now: datetime, models_dir: str | Path
+    conn: Connection,
+    version: str,
+    week: str,
+    now: datetime,
+    models_dir: str | Path,
+    *,
+    alerts: AlertsConfig | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the weekly report for ISO ``week``, JSON-ready."""
+    """Every figure of the weekly report for ISO ``week``, JSON-ready.
+
+    ``alerts``: the spike thresholds (the configuration's ``alerts``; default settings).
+    """
     monday, sunday = parse_week(week)
     start, end = day_start(monday), day_start(sunday) + timedelta(days=1)
     rows = load_window(conn, start, end, version)
     accounts = load_accounts(conn, {(r.post["platform"], r.post["account_id"]) for r in rows})
     snaps = [r.snapshot_at for r in rows if r.snapshot_at is not None]
-    edges = amplification(conn, rows)
+    edges = [
+        e
+        for e in amplification(conn, rows)
+        if not e.get("source_account_id") or e["source_account_id"] != e["by_account_id"]
+    ]
     sources = Counter((r.post["platform"], r.post["source"]) for r in rows)
     return {
         "report": "weekly",
@@ -226,12 +310,16 @@ def weekly_figures(
         "model_version": version or None,
         "model": model_card(models_dir, version),
         "definitions": DEFINITIONS,
+        "posts": len(rows),
+        "store_span": _store_span(conn) if not rows else None,
+        "narrative_posts": sum(1 for r in rows if r.labels),
         "summary": _summary(conn, version, monday, sunday),
+        "spikes": _spikes(conn, version, monday, sunday, alerts or AlertsConfig()),
         "daily": _daily(conn, version, monday, sunday),
         "top_channels": _top_channels(rows, accounts),
-        "splits": _splits(rows),
+        "splits": _splits(rows, _detected(conn, version, rows)),
         "network": edges[:NETWORK_EDGES],
-        "top_links": _top_links(rows),
+        "top_links": _top_links(rows, accounts),
         "top_posts": _top_posts(rows, accounts),
         "top_posts_by_label": _top_posts_by_label(rows, accounts),
         "sources": [

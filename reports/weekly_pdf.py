@@ -1,140 +1,51 @@
 """Laying out the weekly report as a PDF with reportlab platypus.
 
-Fonts: reportlab's built-in Helvetica has no Cyrillic and no č ć đ, so the report uses
-DejaVu Sans from matplotlib's ``mpl-data/fonts/ttf``. Post text goes through
-:func:`para_text`: markup in a post (``<b>``, ``<para>``, ``&``, ``<script>``) is
-escaped, so it shows as written and cannot change the layout, and bidi controls are
-removed, so a right-to-left override in a name cannot reverse the figures beside it.
+Written for a reader who is not a programmer: narratives, platforms, scripts and
+languages are named in words (:mod:`reports.weekly_text`), the summary says what
+happened (spikes first), headings never end a page (``keepWithNext`` and a conditional
+page break before each section), and a week with no posts gets one page that says so
+instead of empty charts and tables.
+
+Fonts, safe text and table styles are in :mod:`reports.pdf_layout`; the methodology
+pages in :mod:`reports.weekly_method`.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
-    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
-    Table,
-    TableStyle,
 )
 
-from narrmon.records import LABELS
-from narrmon.safe_text import strip_bidi
 from reports import charts
-from reports.daily_output import LABEL_COLOURS, LABEL_NAMES, fmt_change, fmt_int, fmt_time
-from reports.data import ALL
+from reports.daily_output import LABEL_COLOURS, fmt_change, fmt_int, fmt_time
+from reports.pdf_layout import (
+    CONTENT_W,
+    FONT,
+    MARGIN,
+    PAGE_W,
+    para_text,
+    register_fonts,
+)
+from reports.pdf_layout import heading as _heading
+from reports.pdf_layout import image as _image
+from reports.pdf_layout import long_date as _long_date
+from reports.pdf_layout import styles as _styles
+from reports.pdf_layout import table as _table
+from reports.weekly_method import methodology
+from reports.weekly_text import category_name, label_name, summary_sentences
 
-FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
-PAGE_W, PAGE_H = A4
-MARGIN = 16 * mm
-CONTENT_W = PAGE_W - 2 * MARGIN
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
-
-
-def register_fonts() -> None:
-    """Register DejaVu Sans (regular and bold) from matplotlib's data for reportlab."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    import matplotlib
-    from reportlab.lib.fonts import addMapping
-
-    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    pdfmetrics.registerFont(TTFont(FONT, str(ttf / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(ttf / "DejaVuSans-Bold.ttf")))
-    for bold, italic, name in ((0, 0, FONT), (1, 0, FONT_BOLD), (0, 1, FONT), (1, 1, FONT_BOLD)):
-        addMapping(FONT, bold, italic, name)
-
-
-def para_text(text: Any) -> str:
-    """Text made safe for Paragraph markup, without bidi controls (reportlab has no bidi
-    algorithm to contain them); glyphs DejaVu Sans lacks (emoji) are dropped."""
-    clean = strip_bidi(str(text if text is not None else "")).translate(_CONTROL)
-    face = pdfmetrics.getFont(FONT).face
-    clean = "".join(ch for ch in clean if ord(ch) in face.charToGlyph or ch in "\t\n")
-    return escape(clean).replace("\n", "<br/>")
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=FONT, fontSize=9, leading=12)
-    return {
-        "base": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
-        "head": ParagraphStyle("head", parent=base, fontSize=7.5, leading=9),
-        "bullet": ParagraphStyle("bullet", parent=base, spaceAfter=3),
-        "def": ParagraphStyle("def", parent=base, spaceAfter=2),
-        "note": ParagraphStyle(
-            "note", parent=base, fontSize=7.5, leading=9.5, textColor=colors.grey
-        ),
-        "h1": ParagraphStyle(
-            "h1", parent=base, fontName=FONT_BOLD, fontSize=15, leading=19, spaceAfter=6
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=base,
-            fontName=FONT_BOLD,
-            fontSize=11.5,
-            leading=15,
-            spaceBefore=8,
-            spaceAfter=4,
-        ),
-        "title": ParagraphStyle(
-            "title", parent=base, fontName=FONT_BOLD, fontSize=26, leading=32, alignment=TA_CENTER
-        ),
-        "cover": ParagraphStyle("cover", parent=base, fontSize=12, leading=17, alignment=TA_CENTER),
-    }
-
-
-def _table(
-    data: list[list[Any]], widths: list[float], *, header: bool = True, text_cols: int = 1
-) -> Table:
-    """A plain table: the first ``text_cols`` columns left-aligned, numbers to the right."""
-    table = Table(data, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-        ("ALIGN", (text_cols, 0), (-1, -1), "RIGHT"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    if header:
-        style += [
-            ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ]
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _image(png: bytes, width: float) -> Image:
-    import io
-
-    from reportlab.lib.utils import ImageReader
-
-    reader = ImageReader(io.BytesIO(png))
-    w, h = reader.getSize()
-    return Image(io.BytesIO(png), width=width, height=width * h / w)
-
-
-def _long_date(day: str) -> str:
-    d = date.fromisoformat(day)
-    return f"{d.day} {d.strftime('%B %Y')}"
+__all__ = ["build_pdf", "para_text", "register_fonts"]
 
 
 def _cover(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
@@ -145,11 +56,13 @@ def _cover(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
         f"Data window: posts created {fmt_time(f['data_window']['from'])} to "
         f"{fmt_time(f['data_window']['to'])}",
         f"Metric snapshots: newest {fmt_time(snap['latest'])}; "
-        f"{fmt_int(snap['posts_with_snapshot'])} of {fmt_int(snap['posts'])} posts have one",
+        f"{fmt_int(snap['posts_with_snapshot'])} of {fmt_int(snap['posts'])} posts have one"
+        if snap["latest"]
+        else "Metric snapshots: none",
         f"Model version: {f['model_version'] or 'none (posts not classified)'}",
         f"Generated {fmt_time(f['generated_at'])}",
     ]
-    return [
+    story = [
         Spacer(1, 60 * mm),
         Paragraph("narrmon weekly report", s["title"]),
         Spacer(1, 6 * mm),
@@ -158,7 +71,33 @@ def _cover(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
         ),
         Spacer(1, 14 * mm),
         *[Paragraph(para_text(line), s["cover"]) for line in lines],
-        PageBreak(),
+    ]
+    if not f["snapshot"]["posts"]:
+        story += [Spacer(1, 10 * mm), Paragraph("No posts in this week: no data.", s["warning"])]
+    return [*story, PageBreak()]
+
+
+def _no_data(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """The one page an empty week gets instead of the summary, charts and top posts."""
+    span = f.get("store_span") or {}
+    held = (
+        f"The store holds posts created from {fmt_time(span['from'])} to "
+        f"{fmt_time(span['to'])}; choose a week in that span."
+        if span.get("from")
+        else "The store holds no posts at all yet: import or collect some first."
+    )
+    return [
+        Paragraph("No data for this week", s["h1"]),
+        Paragraph(
+            para_text(
+                f"No post in the store was created in ISO week {f['week']} "
+                f"({_long_date(f['period']['from'])} to {_long_date(f['period']['to'])}, UTC), "
+                "so this report has no figures, charts or posts to show. Either collection did "
+                "not run for these days, or the sources posted nothing."
+            ),
+            s["warning"],
+        ),
+        Paragraph(para_text(held), s["lead"]),
     ]
 
 
@@ -169,8 +108,7 @@ def _summary(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
     for r in f["summary"]:
         name = Paragraph(
             f'<font color="{LABEL_COLOURS[r["label"]]}">■</font> '
-            f"{para_text(LABEL_NAMES[r['label']])}"
-            f'<br/><font size="6.5" color="grey">{para_text(r["label"])}</font>',
+            f"{para_text(label_name(r['label']))}",
             s["cell"],
         )
         data.append(
@@ -185,28 +123,17 @@ def _summary(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
                 fmt_int(r["potential_reach"]),
             ]
         )
-    widths = [32 * mm, 13 * mm, 24 * mm, 18 * mm, 19 * mm, 30 * mm, 19 * mm, 21 * mm]
+    widths = [36 * mm, 13 * mm, 24 * mm, 18 * mm, 19 * mm, 30 * mm, 19 * mm, 21 * mm]
     scale = CONTENT_W / sum(widths)
-    bullets = []
-    for r in f["summary"]:
-        if r["label"] == ALL:
-            continue
-        bullets.append(
-            Paragraph(
-                f"<b>{para_text(LABEL_NAMES[r['label']])}</b>: {_n(r['posts'], 'post')} "
-                f"({fmt_change(r['change']['posts'], r['change_pct']['posts'])} on last week) "
-                f"from {_n(r['accounts'], 'account')}; {_views(r)} views "
-                f"({fmt_int(r['views_known'])} of {_n(r['posts'], 'post')} with known views).",
-                s["bullet"],
-            )
-        )
     return [
-        Paragraph("Executive summary", s["h1"]),
+        Paragraph("The week in brief", s["h1"]),
+        *[Paragraph(para_text(line), s["lead"]) for line in summary_sentences(f)],
+        *_heading("Narratives this week and last", s),
         _table(data, [w * scale for w in widths]),
         Paragraph(
             para_text(
-                "Week-over-week change against the previous ISO week. Accounts are distinct over "
-                "the week. Views: "
+                "Change against the previous ISO week. A post can carry several narratives or "
+                "none. Accounts are distinct over the week. Views: "
                 + f["definitions"]["views"]
                 + ". Engagement: "
                 + f["definitions"]["engagement"]
@@ -216,13 +143,7 @@ def _summary(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
             ),
             s["note"],
         ),
-        Spacer(1, 4 * mm),
-        *bullets,
     ]
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{fmt_int(count)} {noun}{'' if count == 1 else 's'}"
 
 
 def _views(row: dict[str, Any]) -> str:
@@ -233,7 +154,7 @@ def _views(row: dict[str, Any]) -> str:
 def _charts(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
     daily = f["daily"]
     split_counts = {
-        title: {k: tuple(v) for k, v in f["splits"][key].items()}
+        title: {category_name(key, k): tuple(v) for k, v in f["splits"][key].items()}
         for title, key in (("Platform", "platform"), ("Script", "script"), ("Language", "language"))
     }
     links = [["link", "posts", "accounts", "views"]] + [
@@ -256,20 +177,31 @@ def _charts(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
             charts.daily_lines(daily["days"], daily["series"]),
         ),
         block("Platform, script and language", charts.splits(split_counts)),
+        Paragraph(
+            "Language and script as collected, else as the classifier detected them.", s["note"]
+        ),
         block("Top channels", charts.top_channels(f["top_channels"])),
         block("Forward network of the week", charts.network(f["network"]), CONTENT_W * 0.85),
         Paragraph(
             "Telegram forwards, X reposts and quotes made during the week, the strongest "
-            f"{len(f['network'])} source-amplifier pairs (an account amplifying itself is not "
-            "drawn); line width is the number of posts.",
+            f"{len(f['network'])} pairs of a source and another account amplifying it (an "
+            "account amplifying itself is left out); line width is the number of posts.",
             s["note"],
         ),
     ]
+    out += _heading("Top links shared", s)
     if f["top_links"]:
         out += [
-            Paragraph("Top links shared", s["h2"]),
             _table(links, [CONTENT_W - 54 * mm, 16 * mm, 18 * mm, 20 * mm]),
+            Paragraph(
+                "Links in one form (https, no www, no tracking parameters). A channel's links to "
+                "itself (its own channel, profile or posts, and the footer under most of its "
+                "posts) and the links of the posts reposted or quoted are left out.",
+                s["note"],
+            ),
         ]
+    else:
+        out.append(Paragraph("No links to other sites or channels this week.", s["note"]))
     return out
 
 
@@ -277,17 +209,19 @@ def _posts_table(posts: list[dict[str, Any]], s: dict[str, ParagraphStyle]) -> A
     data: list[list[Any]] = [["#", "post", "views", "narratives"]]
     for i, p in enumerate(posts, 1):
         head = (
-            f"<b>{para_text(p['account'])}</b> · {para_text(p['platform'])} · "
+            f"<b>{para_text(p['account'])}</b> · "
+            f"{para_text(category_name('platform', p['platform']))} · "
             f"{fmt_time(p['created_at'])}"
         )
         link = f'<br/><font size="6.5" color="grey">{para_text(p["url"] or p["post_id"])}</font>'
+        narratives = "<br/>".join(para_text(label_name(x)) for x in p["labels"])
         data.append(
             [
                 str(i),
                 Paragraph(f"{head}<br/>{para_text(p['excerpt'])}{link}", s["cell"]),
                 fmt_int(p["views"]),
                 Paragraph(
-                    "<br/>".join(para_text(LABEL_NAMES[x]) for x in p["labels"]) or "–", s["small"]
+                    narratives or '<font color="grey">no tracked narrative</font>', s["small"]
                 ),
             ]
         )
@@ -295,131 +229,25 @@ def _posts_table(posts: list[dict[str, Any]], s: dict[str, ParagraphStyle]) -> A
 
 
 def _top_posts(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
-    story: list[Any] = [
-        PageBreak(),
-        Paragraph(f"Top {len(f['top_posts'])} posts by views", s["h1"]),
-        _posts_table(f["top_posts"], s),
-        Paragraph(para_text("Views: " + f["definitions"]["views"] + "."), s["note"]),
-        Paragraph("Most viewed posts of each narrative", s["h1"]),
-    ]
+    story: list[Any] = [PageBreak(), Paragraph("Most viewed posts of each narrative", s["h1"])]
     for label, posts in f.get("top_posts_by_label", {}).items():
-        story.append(Paragraph(f"{para_text(LABEL_NAMES[label])} ({label})", s["h2"]))
+        story += _heading(label_name(label), s)
         story.append(_posts_table(posts, s) if posts else Paragraph("No posts.", s["note"]))
-    return story
-
-
-def _model_section(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
-    card = f.get("model")
-    if not f["model_version"]:
-        return [
-            Paragraph("No model has classified these posts yet: no narrative figures.", s["base"])
-        ]
-    out: list[Any] = [Paragraph(para_text(f"Model version: {f['model_version']}."), s["base"])]
-    if not card:
-        return out + [
-            Paragraph("No model card (models/&lt;version&gt;/model.json) found.", s["note"])
-        ]
-    scalars = [
-        f"{k}: {v}"
-        for k, v in card.items()
-        if isinstance(v, str | int | float) and len(str(v)) < 80
-    ]
-    if scalars:
-        out.append(Paragraph(para_text("; ".join(scalars[:10])), s["small"]))
-    for name, block in _metric_blocks(card):
-        rows = [["label", "precision", "recall", "F1", "support"]]
-        for label, m in block.get("per_label", {}).items():
-            rows.append(
-                [
-                    label,
-                    *(f"{m.get(k, 0):.2f}" for k in ("precision", "recall", "f1")),
-                    str(m.get("support", "")),
-                ]
-            )
-        out.append(Spacer(1, 2 * mm))
-        out.append(
-            Paragraph(
-                para_text(
-                    f"{name}: micro F1 {block.get('micro_f1', 0):.3f}, "
-                    f"macro F1 {block.get('macro_f1', 0):.3f}"
-                ),
-                s["base"],
-            )
-        )
-        if len(rows) > 1:
-            out.append(_table(rows, [50 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm]))
-    return out
-
-
-def _metric_blocks(
-    card: dict[str, Any], prefix: str = "", depth: int = 0
-) -> list[tuple[str, dict]]:
-    """Dicts inside a model card that hold evaluation figures (per_label / micro_f1)."""
-    found = []
-    for key, value in card.items():
-        if not isinstance(value, dict):
-            continue
-        name = f"{prefix}{key}"
-        if "per_label" in value or "micro_f1" in value:
-            found.append((name, value))
-        elif depth < 2:
-            found += _metric_blocks(value, f"{name}.", depth + 1)
-    return found
-
-
-def _methodology(f: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
-    d = f["definitions"]
-    gaps = f["gaps"]
-    sources = [["platform", "source", "posts"]] + [
-        [x["platform"], x["source"], fmt_int(x["posts"])] for x in f["sources"]
-    ]
-    gap_lines = (
-        [
-            f"Deferred: {g['platform']} {g['source']} until "
-            f"{fmt_time(g['deferred_until'])} {g['note']}"
-            for g in gaps["deferred_sources"]
-        ]
-        + [
-            f"Missing message ids: {g['account']}: {g['missing_ids']} ({', '.join(g['ranges'])})"
-            for g in gaps["missing_message_ids"]
-        ]
-        + [
-            f"Views unknown for {n} {platform} post(s) (no snapshot, e.g. Telegram Desktop "
-            "exports, or one without views/impressions); not counted as 0"
-            for platform, n in gaps["posts_without_views"].items()
-        ]
-    )
-    return [
-        PageBreak(),
-        Paragraph("Methodology", s["h1"]),
-        Paragraph("Sources", s["h2"]),
-        Paragraph(
-            "Public Telegram channels (telethon, Telegram Desktop exports) and X accounts and "
-            "searches (API v2, JSONL/CSV exports). Posts of the week by source:",
-            s["base"],
-        ),
-        _table(sources, [30 * mm, 60 * mm, 25 * mm], text_cols=2),
-        Paragraph("Reach, defined honestly", s["h2"]),
-        *[Paragraph(f"<b>{para_text(k)}</b>: {para_text(v)}", s["def"]) for k, v in d.items()],
-        Paragraph(
-            "Each post's metrics are appended as snapshots each time they are read; figures use "
-            "the latest snapshot (newest in this report: "
-            f"{fmt_time(f['snapshot']['latest'])}). Days are UTC days.",
-            s["base"],
-        ),
-        Paragraph("Narrative labels", s["h2"]),
+    overall = f["top_posts"]
+    unlabelled = sum(1 for p in overall if not p["labels"])
+    story += [
+        *_heading(f"The {len(overall)} most viewed posts overall", s, "h1"),
         Paragraph(
             para_text(
-                "A classifier assigns zero or more of five narratives to each post (TAXONOMY.md): "
-                + ", ".join(f"{LABEL_NAMES[x]} ({x})" for x in LABELS)
-                + ". Scripts (Cyrillic, Latin) and spellings are normalised before classification."
+                "Whatever their narrative: "
+                f"{unlabelled} of these {len(overall)} carry no tracked narrative (marked so) "
+                "and are here for their reach alone. Views: " + f["definitions"]["views"] + "."
             ),
-            s["base"],
+            s["note"],
         ),
-        *_model_section(f, s),
-        Paragraph("Data gaps", s["h2"]),
-        *[Paragraph(para_text(line), s["base"]) for line in gap_lines or ["None found."]],
+        _posts_table(overall, s),
     ]
+    return story
 
 
 def build_pdf(figures: dict[str, Any], out: Path) -> Path:
@@ -450,12 +278,15 @@ def build_pdf(figures: dict[str, Any], out: Path) -> Path:
         creator="narrmon",
         invariant=1,
     )
-    story = [
-        *_cover(figures, s),
-        *_summary(figures, s),
-        *_charts(figures, s),
-        *_top_posts(figures, s),
-        *_methodology(figures, s),
-    ]
+    story = [*_cover(figures, s)]
+    if figures["snapshot"]["posts"]:
+        story += [
+            *_summary(figures, s),
+            *_charts(figures, s),
+            *_top_posts(figures, s),
+        ]
+    else:
+        story += _no_data(figures, s)
+    story += methodology(figures, s)
     doc.build(story, onFirstPage=lambda c, d: None, onLaterPages=footer)
     return out

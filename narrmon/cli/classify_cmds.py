@@ -82,8 +82,13 @@ def train_cmd(
     active model's (or with --force); it is saved either way.
     """
     from narrmon.pipeline.classify import retrain
+    from narrmon.progress import Stages
 
-    outcome = retrain(_config(config, models_dir), open_store(db), data or [], force=force)
+    stages = Stages("train")  # stage lines with timings on stderr
+    outcome = retrain(
+        _config(config, models_dir), open_store(db), data or [], force=force, progress=stages
+    )
+    stages.done()
     result = outcome.trained
     if as_json:
         print(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))

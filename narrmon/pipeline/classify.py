@@ -28,6 +28,7 @@ from classifiers.langid import identify
 from classifiers.model import ModelParams, NarrativeModel, data_hash, evaluate_model, fit
 from narrmon.config import Config
 from narrmon.errors import InputError
+from narrmon.progress import Progress, quiet
 from narrmon.safe_text import from_spreadsheet_cell, spreadsheet_cell
 from narrmon.store import Store
 from narrmon.store import labels as label_store
@@ -125,9 +126,15 @@ def train(
     seed_path: Path = SEED_PATH,
     params: ModelParams | None = None,
     activate: bool = True,
+    progress: Progress = quiet,
 ) -> TrainResult:
-    """Train on the seed corpus and analyst labels; save the model (active unless told)."""
+    """Train on the seed corpus and analyst labels; save the model (active unless told).
+
+    ``progress`` is called with the name of each stage as it starts (reading the data,
+    each cross-validation fold, the final fit, the held-out evaluation, saving).
+    """
     started = time.perf_counter()
+    progress("reading the seed corpus and analyst labels")
     posts, n_analyst, problems = training_posts(store, data_files, seed_path)
     train_set = [p for p in posts.values() if p.split != SPLIT_TEST]
     test_set = [p for p in posts.values() if p.split == SPLIT_TEST]
@@ -141,9 +148,11 @@ def train(
         groups=train_facets["part"],
         facets=train_facets,
         copies=[register == SOCIAL for register in train_facets["register"]],
+        progress=progress,
     )
     held_out = None
     if test_set:
+        progress(f"held-out evaluation on {len(test_set):,} posts the training never saw")
         held_out = evaluate_model(
             model,
             [p.text for p in test_set],
@@ -166,6 +175,7 @@ def train(
             "metrics": {"cross_validated": cv_metrics, "held_out": held_out},
         }
     )
+    progress(f"saving the model under {config.models_dir}")
     folder = registry.save(model, config.models_dir, activate=activate)
     return TrainResult(
         version=folder.name,
@@ -203,6 +213,7 @@ def retrain(
     *,
     seed_path: Path = SEED_PATH,
     force: bool = False,
+    progress: Progress = quiet,
 ) -> RetrainResult:
     """Train a new version with analyst labels; make it active only if no label's F1 drops.
 
@@ -211,11 +222,19 @@ def retrain(
     the new version active whatever its figures (it is saved either way).
     """
     previous = registry.active_version(config.models_dir)
-    trained = train(config, store, data_files, seed_path=seed_path, activate=previous is None)
+    trained = train(
+        config,
+        store,
+        data_files,
+        seed_path=seed_path,
+        activate=previous is None,
+        progress=progress,
+    )
     held_out = trained.metrics.get("held_out") or {}
     f1_new = {label: held_out["per_label"][label]["f1"] for label in LABELS} if held_out else {}
     f1_old: dict[str, float] = {}
     if previous is not None and held_out:
+        progress(f"comparing with the active model {previous} on the held-out split")
         posts, _, _ = training_posts(store, data_files, seed_path)
         test_set = [p for p in posts.values() if p.split == SPLIT_TEST]
         old = registry.load(config.models_dir, previous)

@@ -84,16 +84,27 @@ def weekly_report(
     *,
     model_version: str | None = None,
     now: datetime | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the weekly PDF of an ISO week (``2026-W47``); returns its path."""
+    """Write the weekly PDF of an ISO week (``2026-W47``); returns its path.
+
+    ``keep``, a dict, is filled with the figures the PDF shows (for a caller's log).
+    """
     from reports.weekly import weekly_figures
     from reports.weekly_pdf import build_pdf
 
     result = rollup(config, store, model_version=model_version)
     with store.engine.connect() as conn:
         figures = weekly_figures(
-            conn, result.model_version, week, now or now_utc(), config.models_dir
+            conn,
+            result.model_version,
+            week,
+            now or now_utc(),
+            config.models_dir,
+            alerts=config.alerts,
         )
+    if keep is not None:
+        keep.update(figures)
     path = Path(out) if out else Path(config.reports.out_dir) / f"narrmon-weekly-{week}.pdf"
     return build_pdf(figures, path)
 
@@ -162,11 +173,15 @@ def export_pull(frame: Any, out: str | Path, fmt: str, *, bom: bool = False) -> 
     return write_pull(frame, Path(out), fmt, bom=bom)
 
 
-def report_all(config: Config, store: Store, out_dir: str | Path) -> dict[str, Any]:
+def report_all(
+    config: Config, store: Store, out_dir: str | Path, *, progress: Any = None
+) -> dict[str, Any]:
     """Rollups, a daily report for every day with posts and a PDF for every ISO week.
 
-    Returns ``{"rollup": ..., "daily": {day: html path}, "weekly": {week: pdf path}}``.
+    Returns ``{"rollup": ..., "daily": {day: html path}, "weekly": {week: pdf path}}``;
+    ``progress`` (a callable) is told of each report as it starts.
     """
+    say = progress or (lambda _stage: None)
     from sqlalchemy import select
 
     from narrmon.store import schema
@@ -179,7 +194,12 @@ def report_all(config: Config, store: Store, out_dir: str | Path) -> dict[str, A
     with store.engine.connect() as conn:
         q = select(rd.c.day).where(rd.c.model_version == result.model_version, rd.c.posts > 0)
         days = sorted(as_day(d) for (d,) in conn.execute(q))
-    daily = {d.isoformat(): daily_report(config, store, d, out / "daily")[0] for d in days}
-    weeks = sorted({iso_week(d) for d in days})
-    weekly = {w: weekly_report(config, store, w, out / f"narrmon-weekly-{w}.pdf") for w in weeks}
+    daily = {}
+    for d in days:
+        say(f"daily report {d}")
+        daily[d.isoformat()] = daily_report(config, store, d, out / "daily")[0]
+    weekly = {}
+    for w in sorted({iso_week(d) for d in days}):
+        say(f"weekly PDF {w}")
+        weekly[w] = weekly_report(config, store, w, out / f"narrmon-weekly-{w}.pdf")
     return {"rollup": result.as_dict(), "daily": daily, "weekly": weekly}

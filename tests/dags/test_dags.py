@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -297,3 +298,124 @@ def _xcom(run, task_id: str):
         )
         value = row.value
     return json.loads(value) if isinstance(value, str) else value
+
+
+def test_every_dag_has_a_description(dagbag) -> None:
+    for dag in dagbag.dags.values():
+        assert dag.description and len(dag.description) > 30, dag.dag_id
+
+
+def test_manual_weekly_run_takes_a_week_param_and_needs_no_logical_date(
+    run_dagbag, dag_env, caplog
+) -> None:
+    import logging
+
+    store, tmp_path = dag_env
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _x_api(rsps)
+        _run(run_dagbag, "narrmon_collect")
+    _run(run_dagbag, "narrmon_classify")
+    caplog.set_level(logging.INFO, logger="narrmon")
+    # As a trigger from the UI or the REST API in Airflow 3: no logical date.
+    run = _run(
+        run_dagbag,
+        "narrmon_weekly_report",
+        logical_date=None,
+        run_after=datetime(2026, 12, 2, 9, tzinfo=UTC),
+        run_conf={"week": "2026-W47"},
+    )
+    result = _xcom(run, "weekly")
+    assert result["week"] == "2026-W47" and result["posts"] == 6  # the Telegram posts
+    assert (tmp_path / "reports" / "narrmon-weekly-2026-W47.pdf").read_bytes()[:4] == b"%PDF"
+    assert "weekly PDF 2026-W47:" in caplog.text
+    assert re.search(
+        r"weekly PDF 2026-W47: \S+; 6 posts from 2 accounts, [\d,]+ views", caplog.text
+    )
+    # Without the param: the ISO week before the one it was triggered in (2026-W49).
+    run = _run(
+        run_dagbag,
+        "narrmon_weekly_report",
+        logical_date=None,
+        run_after=datetime(2026, 11, 25, 9, tzinfo=UTC),
+    )
+    assert _xcom(run, "weekly")["week"] == "2026-W47"
+
+
+def test_task_logs_carry_narrmons_figures(run_dagbag, dag_env, caplog) -> None:
+    import logging
+
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    caplog.set_level(logging.INFO, logger="narrmon")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _x_api(rsps)
+        run = _run(run_dagbag, "narrmon_collect")
+    logged = caplog.text
+    assert "2 telegram source(s) configured: istok, spor" in logged
+    assert "telegram istok: ok; 5 new, 0 updated, 0 unchanged posts" in logged
+    assert "x @istok_rs: ok; 5 new" in logged
+    # Mapped tasks are named after their source, not 0, 1, 2.
+    with create_session() as session:
+        names = {
+            (ti.task_id, ti.rendered_map_index)
+            for ti in session.query(TaskInstance).filter_by(dag_id=run.dag_id, run_id=run.run_id)
+            if ti.map_index >= 0
+        }
+    assert names == {
+        ("collect_telegram", "istok"),
+        ("collect_telegram", "spor"),
+        ("collect_x", "@istok_rs"),
+    }
+    _run(run_dagbag, "narrmon_classify")
+    assert re.search(r"classified 11 posts with model \S+: \d+ out of scope", caplog.text)
+    _run(run_dagbag, "narrmon_daily_report", run_conf={"day": "2026-11-20"})
+    assert "daily report of 2026-11-20: " in caplog.text
+    assert "no narrative spikes on 2026-11-20" in caplog.text  # one day of history
+
+
+def _ti_states(run) -> dict[str, tuple[str, int]]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {
+            ti.task_id: (ti.state, ti.try_number)
+            for ti in session.query(TaskInstance).filter_by(dag_id=run.dag_id, run_id=run.run_id)
+        }
+
+
+def test_configuration_errors_fail_at_once_without_retrying(
+    dagbag, dag_env, monkeypatch, tmp_path, caplog
+) -> None:
+    """With the DAGs' real retries (3, minutes apart): these runs end at the first try."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="narrmon")
+    config = Path(os.environ["NARRMON_CONFIG"])
+    empty = tmp_path / "no-models"
+    config.write_text(
+        re.sub(r"models_dir: .*", f"models_dir: {empty}", config.read_text("utf-8")),
+        encoding="utf-8",
+    )
+    run = dagbag.dags["narrmon_classify"].test()
+    assert run.state == "failed"
+    assert _ti_states(run) == {"classify": ("failed", 1)}
+    said = " ".join(caplog.text.split())
+    assert f"no trained model in {empty}: trigger the DAG narrmon_retrain once" in said
+    assert "failed without retrying" in said
+
+    monkeypatch.delenv("AIRFLOW_CONN_NARRMON_X")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _x_api(rsps)
+        run = dagbag.dags["narrmon_collect"].test()
+    assert run.state == "failed"
+    states = _ti_states(run)
+    assert states["collect_x"] == ("failed", 1)
+    assert states["collect_telegram"][0] == "success"
+    assert "the Airflow Connection narrmon_x (password = bearer token) is not set" in caplog.text
+
+    config.write_text("alerts:\n  k: three\n", encoding="utf-8")
+    run = dagbag.dags["narrmon_daily_report"].test(run_conf={"day": "2026-11-20"})
+    assert run.state == "failed" and _ti_states(run) == {"daily": ("failed", 1)}
+    assert "alerts.k must be a number, got 'three'" in caplog.text
