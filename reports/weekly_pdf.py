@@ -35,6 +35,7 @@ from reportlab.platypus import (
 from narrmon.records import LABELS
 from narrmon.safe_text import strip_bidi
 from reports import charts
+from reports.coordination_section import coordination_story
 from reports.daily_output import LABEL_COLOURS, LABEL_NAMES, fmt_change, fmt_int, fmt_time
 from reports.data import ALL
 
@@ -455,6 +456,7 @@ def build_pdf(figures: dict[str, Any], out: Path) -> Path:
         *_summary(figures, s),
         *_charts(figures, s),
         *_top_posts(figures, s),
+        *coordination_story(figures, s),
         *_methodology(figures, s),
     ]
     doc.build(story, onFirstPage=lambda c, d: None, onLaterPages=footer)
