@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/coordination.py
 
 airflow: $(STAMP)
 	scripts/airflow.sh up

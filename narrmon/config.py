@@ -84,6 +84,23 @@ class SmtpConfig:
 
 
 @dataclass
+class CoordinationConfig:
+    """Coordination: near-duplicate clusters, co-forwards, channel discovery (README)."""
+
+    dup_window_hours: float = 24.0  # near-duplicates further apart are not linked
+    dup_threshold: float = 0.6  # estimated Jaccard similarity of character shingles
+    dup_min_chars: int = 60  # shorter normalised texts are not compared
+    shingle_chars: int = 5
+    num_perm: int = 64  # MinHash permutations
+    min_accounts: int = 2  # a cluster spans at least this many accounts
+    coforward_window_seconds: int | None = None  # None: estimated from the data
+    min_repetitions: int = 2  # originals a pair must co-share to be linked
+    edge_weight_percentile: float = 0.5  # keep pair weights at or above this percentile
+    min_symmetry: float = 0.5  # drop pairs where one account does most of the sharing
+    discover_days: int = 30  # the window `narrmon discover` reads by default
+
+
+@dataclass
 class Config:
     """The whole configuration."""
 
@@ -93,6 +110,7 @@ class Config:
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    coordination: CoordinationConfig = field(default_factory=CoordinationConfig)
     models_dir: str = "models"
     db_url: str | None = None  # $NARRMON_DB_URL and --db take precedence
     source: str | None = None  # the file this came from, for messages
@@ -105,6 +123,7 @@ _SECTIONS = {
     "reports": ReportsConfig,
     "alerts": AlertsConfig,
     "smtp": SmtpConfig,
+    "coordination": CoordinationConfig,
 }
 
 

@@ -29,6 +29,7 @@ from narrmon.records import LABELS, METRIC_FIELDS
 from narrmon.safe_text import from_spreadsheet_cell, spreadsheet_cell
 from narrmon.store import schema
 from narrmon.store.schema import BIGINT_MAX
+from narrmon.store.signatures import cluster_sizes, clusters_of
 from reports.data import NO_MODEL, PostRow, load_accounts, load_window
 
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
@@ -85,6 +86,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     *((f"score_{label}", "float", f"model probability for {label}") for label in LABELS),
     ("in_scope", "bool", "the classifier judged the post in scope (BCMS language)"),
     ("model_version", "str", "model version of labels and scores (empty: not classified)"),
+    ("cluster_id", "str", "near-duplicate cluster of the post (empty: none; see coordination)"),
+    ("cluster_accounts", "int", "distinct accounts that posted in that cluster"),
 )
 COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
 STRING_COLUMNS = tuple(name for name, kind, _ in COLUMNS if kind == "str")
@@ -242,6 +245,8 @@ def pull_frame(conn: Connection, q: PullQuery, version: str) -> Any:
     rows = load_window(conn, q.since, q.until, version, where=where)
     cls = _classifications(conn, q, version, where)
     accounts = load_accounts(conn, {(r.post["platform"], r.post["account_id"]) for r in rows})
+    clusters = clusters_of(conn, q.since, q.until)
+    sizes = cluster_sizes(conn, {cid for cid, _ in clusters.values()})
     records = []
     for r in rows:
         rec = _row(
@@ -250,6 +255,9 @@ def pull_frame(conn: Connection, q: PullQuery, version: str) -> Any:
             accounts.get((r.post["platform"], r.post["account_id"])) or {},
             version,
         )
+        cluster = clusters.get(r.key)
+        rec["cluster_id"] = cluster[0] if cluster else None
+        rec["cluster_accounts"] = sizes[cluster[0]][1] if cluster else None
         if _keep(rec, q):
             records.append(rec)
     return typed_frame(records)

@@ -28,6 +28,7 @@ from reportlab.platypus import (
 )
 
 from reports import charts
+from reports.coordination_section import coordination_story
 from reports.daily_output import LABEL_COLOURS, fmt_change, fmt_int, fmt_time
 from reports.pdf_layout import (
     CONTENT_W,
@@ -284,6 +285,7 @@ def build_pdf(figures: dict[str, Any], out: Path) -> Path:
             *_summary(figures, s),
             *_charts(figures, s),
             *_top_posts(figures, s),
+            *coordination_story(figures, s),
         ]
     else:
         story += _no_data(figures, s)

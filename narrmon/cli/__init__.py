@@ -15,7 +15,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from narrmon.cli import classify_cmds, collect_cmds, report_cmds, store_cmds
+from narrmon.cli import (
+    classify_cmds,
+    collect_cmds,
+    coordination_cmds,
+    report_cmds,
+    store_cmds,
+)
 from narrmon.cli.common import console, err_console
 from narrmon.errors import NarrmonError
 
@@ -45,7 +51,7 @@ def _options(
     """Monitor how pro-Kremlin narratives spread through Serbian and Bosnian social media."""
 
 
-for _module in (store_cmds, classify_cmds, collect_cmds, report_cmds):
+for _module in (store_cmds, classify_cmds, collect_cmds, report_cmds, coordination_cmds):
     _module.register(app)
 
 

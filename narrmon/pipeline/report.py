@@ -15,6 +15,7 @@ from typing import Any
 
 from narrmon.config import Config
 from narrmon.errors import InputError
+from narrmon.pipeline.coordination import report_section as coordination_section
 from narrmon.store import Store
 from narrmon.store.core import now_utc
 
@@ -73,6 +74,9 @@ def daily_report(
     result = rollup(config, store, model_version=model_version)
     with store.engine.connect() as conn:
         figures = daily_figures(conn, result.model_version, target, config.alerts, now or now_utc())
+    figures["coordination"] = coordination_section(
+        config, store, target, target, result.model_version
+    )
     return write_daily(figures, Path(out_dir or Path(config.reports.out_dir) / "daily"))
 
 
@@ -103,6 +107,10 @@ def weekly_report(
             config.models_dir,
             alerts=config.alerts,
         )
+    period = figures["period"]
+    figures["coordination"] = coordination_section(
+        config, store, period["from"], period["to"], result.model_version
+    )
     if keep is not None:
         keep.update(figures)
     path = Path(out) if out else Path(config.reports.out_dir) / f"narrmon-weekly-{week}.pdf"

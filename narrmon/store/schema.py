@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -290,3 +291,24 @@ rollup_changes = Table(
 Index("ix_rollup_changes_day", rollup_changes.c.day)
 # The newest model version is the one whose classifications are newest.
 Index("ix_classifications_classified_at", classifications.c.classified_at)
+
+# -- coordination (migration 0005) -------------------------------------------------------
+# The near-duplicate pass's cache: one row per post it has seen, with the MinHash signature
+# of its normalised text (NULL when the text is too short to compare), the hash of that
+# text (exact copies), the post's content hash when signed (a changed text is signed
+# again) and the near-duplicate cluster it belongs to (NULL: none).
+post_signatures = Table(
+    "post_signatures",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("post_id", String(96), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("text_hash", String(32)),
+    Column("minhash", LargeBinary),
+    Column("cluster_id", String(32)),
+    Column("signed_at", UTCDateTime, nullable=False),
+)
+Index("ix_post_signatures_created_at", post_signatures.c.created_at)
+Index("ix_post_signatures_cluster_id", post_signatures.c.cluster_id)
