@@ -4,7 +4,7 @@ Real BCMS media carry most narratives inside attributed speech ("Lavrov je izjav
 ...", "..., rekao je Dodik", headlines "Zaharova: ..."), while the seed parts written as
 social-media posts (A-I) carry them in the first person, and their hard negatives are
 mostly news reports. Trained on that alone, a linear model learns reporting verbs as a
-sign of "no narrative". TAXONOMY.md rule 1 says the opposite: a relayed claim carries
+sign of "no narrative". docs/labels.md rule 1 says the opposite: a relayed claim carries
 the narrative, and a relayed fact does not. So :func:`attributed` wraps a post, claim
 or fact alike, in a reporting frame, and training adds one such copy of each
 social-register post with the same labels: the frame words then appear on both sides of

@@ -1,4 +1,4 @@
-"""Labelled posts in the TAXONOMY.md format: JSON Lines with ``text`` and ``labels``.
+"""Labelled posts in the docs/labels.md format: JSON Lines with ``text`` and ``labels``.
 
 Extra keys are kept. A bad line is reported with its file and line number and skipped;
 the good lines beside it are used. A file with no good line at all is an error.

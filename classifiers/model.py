@@ -246,7 +246,7 @@ def tune_thresholds(y: np.ndarray, scores: np.ndarray, labels: Sequence[str]) ->
 
 
 def decide(scores: np.ndarray, labels: Sequence[str], thresholds: dict[str, float]) -> np.ndarray:
-    """Labels from scores: each label over its threshold, then TAXONOMY.md rule 3.
+    """Labels from scores: each label over its threshold, then docs/labels.md rule 3.
 
     "Rebuttal wins": a post that rebuts a narrative is ``counter_narrative`` and not
     the narrative, so the two never go together (nor do they in the seed corpus). When

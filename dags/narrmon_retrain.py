@@ -30,7 +30,7 @@ from narrmon.orchestration import DEFAULT_ARGS
             [],
             type="array",
             items={"type": "string"},
-            description="Extra labelled JSON Lines files (TAXONOMY.md format) on the worker.",
+            description="Extra labelled JSON Lines files (docs/labels.md format) on the worker.",
         )
     },
 )

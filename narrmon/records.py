@@ -13,7 +13,7 @@ from typing import Any
 
 PLATFORMS = ("telegram", "x")
 
-# The narrative labels of TAXONOMY.md, in the order models, reports and exports use them.
+# The narrative labels of docs/labels.md, in the order models, reports and exports use them.
 LABELS: tuple[str, ...] = (
     "kosovo_precedent",
     "russia_protector",

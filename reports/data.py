@@ -1,6 +1,6 @@
 """Reading posts for reports: a window of posts with their latest metrics and labels.
 
-Reach follows DESIGN.md, "Reach, defined honestly":
+Reach follows docs/reach.md:
 
 - ``views``: Telegram message views, X impressions, from the post's latest snapshot.
 - ``engagement``: Telegram forwards + replies + reactions; X reposts + quotes + replies

@@ -22,7 +22,7 @@ ModelsDirOption = Annotated[
 ]
 DataFilesOption = Annotated[
     list[Path] | None,
-    typer.Option("--data", help="Analyst label file (JSON Lines, TAXONOMY.md format); repeatable."),
+    typer.Option("--data", help="Analyst label file (JSON Lines, docs/labels.md format); repeatable."),
 ]
 
 label_app = typer.Typer(
@@ -135,7 +135,7 @@ def _metrics_table(block: dict[str, Any], title: str) -> None:
 
 def evaluate_cmd(
     data: Annotated[
-        Path, typer.Option("--data", help="Labelled posts (JSON Lines, TAXONOMY.md format).")
+        Path, typer.Option("--data", help="Labelled posts (JSON Lines, docs/labels.md format).")
     ],
     config: ConfigOption = None,
     models_dir: ModelsDirOption = None,
