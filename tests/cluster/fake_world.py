@@ -1,9 +1,10 @@
 """The outside world of the cluster test, installed inside Airflow's own worker processes.
 
 The Celery workers are separate processes, so the test cannot monkeypatch them. Instead
-the test starts them with ``tests/cluster/inject`` on ``PYTHONPATH``; its
-``sitecustomize`` calls :func:`install` when ``NARRMON_TEST_FAKE_WORLD`` names an
-activity file. Production code is untouched: :func:`install` swaps the Telegram client
+the test starts its cluster with ``tests/cluster/inject`` on ``PYTHONPATH``; that
+``sitecustomize`` calls :func:`install` in each of its processes when
+``NARRMON_TEST_FAKE_WORLD`` names an activity file (only the workers' task processes ever
+collect). Production code is untouched: :func:`install` swaps the Telegram client
 factory for a :class:`~tests.collect_fakes.FakeTelegram` (real telethon objects) and
 serves the recorded X payloads through ``responses`` (real tweepy), as the in-process
 DAG tests do.
