@@ -7,7 +7,7 @@ PYTEST_ARGS ?=  # e.g. make test PYTEST_ARGS="-m clock --clock-shift-days 730"
 
 SYSDEPS := poppler-utils chromium  # pdftotext/pdftoppm and headless Chromium for report tests
 
-.PHONY: demo test lint format bench airflow airflow-stop clean sysdeps
+.PHONY: demo test lint format bench airflow airflow-cluster airflow-stop clean sysdeps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ bench: $(STAMP)
 
 airflow: $(STAMP)
 	scripts/airflow.sh up
+
+airflow-cluster: $(STAMP)
+	scripts/airflow.sh cluster
 
 airflow-stop:
 	scripts/airflow.sh down
