@@ -46,6 +46,7 @@ def coordination_story(figures: dict[str, Any], s: dict[str, Any]) -> list[Any]:
 
     from reports.daily_output import fmt_int, fmt_time
     from reports.weekly_pdf import CONTENT_W, _table, para_text
+    from reports.weekly_text import label_name
 
     counts = section["counts"]
     story: list[Any] = [
@@ -71,7 +72,7 @@ def coordination_story(figures: dict[str, Any], s: dict[str, Any]) -> list[Any]:
             para_text(f"{e['account']} {fmt_time(e['created_at'])}: {e['excerpt'][:120]}")
             for e in c["evidence"][:PDF_EVIDENCE]
         )
-        narratives = ", ".join(f"{k} {v}" for k, v in c["narratives"].items())
+        narratives = ", ".join(f"{label_name(k)} {v}" for k, v in c["narratives"].items())
         rows.append(
             [
                 Paragraph(para_text(KIND_NAMES[c["kind"]]), s["cell"]),
