@@ -175,7 +175,10 @@ def strip_diacritics(text: str) -> str:
 
 def remove_links(text: str) -> str:
     """``text`` without links and @handles (for language identification)."""
-    return _HANDLE.sub(" ", _URL.sub(" ", _TG_LINK.sub(" ", text)))
+    lowered = text.lower()
+    if any(hint in lowered for hint in _URL_HINTS) or _TLD_HINT.search(lowered):
+        text = _URL.sub(" ", _TG_LINK.sub(" ", text))
+    return _HANDLE.sub(" ", text) if "@" in text else text
 
 
 def _mask_number(match: re.Match[str]) -> str:
