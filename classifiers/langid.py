@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Any
 
 from classifiers import langwords as w
-from classifiers.normalize import fold_diacritics, remove_links, to_latin
+from classifiers.normalize import fold_diacritics, folded_latin, remove_links, to_latin
 
 SCRIPT_CYRILLIC = "cyrl"
 SCRIPT_LATIN = "latn"
@@ -87,6 +87,8 @@ _BCMS_ONLY_LETTERS = re.compile("[ђћĐđЂЋ]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _WORDS = re.compile(r"[^\W\d_]+")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04FF]+")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F]+")
 _SLOVENE_BCMS_LETTERS = frozenset("čšžČŠŽ")
 
 # Function words of BCMS that Slovene lacks, and of Slovene that BCMS lacks.
@@ -157,13 +159,19 @@ _CUE_WORDS, _CUE_PHRASES, _PHRASE_KIND = _cue_index()
 _TOKEN = re.compile(r"\w+")
 
 
+_ALL_CUE_WORDS = frozenset(_CUE_WORDS)
+_CNR_HINTS = ("ś", "ź", "đe", "ђе", "сјутра")  # what _CNR_LETTERS needs (lower case)
+
+
 def cue_counts(text: str) -> dict[str, int]:
     """How many cue words of each kind (ekavian, ijekavian, hr, bs, cnr, sr) ``text`` has."""
-    view = fold_diacritics(to_latin(text))
+    view = folded_latin(text)
     counts = dict.fromkeys(w.VARIETY_CUES, 0)
-    for token, n in Counter(_TOKEN.findall(view)).items():
-        for name in _CUE_WORDS.get(token, ()):
-            counts[name] += n
+    tokens = _TOKEN.findall(view)
+    if not _ALL_CUE_WORDS.isdisjoint(tokens):
+        for token, n in Counter(tokens).items():
+            for name in _CUE_WORDS.get(token, ()):
+                counts[name] += n
     if " " in view:
         for phrase in _CUE_PHRASES.findall(view):
             counts[_PHRASE_KIND[phrase]] += 1
@@ -176,7 +184,8 @@ def bcms_variety(text: str, script: str | None = None) -> str:
     Cyrillic counts for Serbian (Croatian is never written in it, Bosnian and
     Montenegrin seldom), weaker than any lexical cue. ``script`` saves working it out.
     """
-    if _CNR_LETTERS.search(text):
+    lowered = text.lower()
+    if any(hint in lowered for hint in _CNR_HINTS) and _CNR_LETTERS.search(text):
         return "cnr"
     hits = cue_counts(text)
     score = {
@@ -261,14 +270,16 @@ def _cyrillic_scope(text: str) -> str | None:
             return "ru"
         best = cyrillic_detector().detect_language_of(text)
         return _ISO.get(best.name, LANG_UNDETERMINED) if best is not None else "ru"
-    if serbian and not foreign:
-        words = set(_WORDS.findall(text.lower()))
-        sr = not words.isdisjoint(w.SERBIAN_CYRILLIC_WORDS)
-        mk = not words.isdisjoint(w.MACEDONIAN_WORDS)
-        if sr and not mk:
-            return LANG_BCMS
-        if mk and not sr:
-            return "mk"
+    if foreign:
+        return None
+    words = set(_WORDS.findall(text.lower()))
+    sr = not words.isdisjoint(w.SERBIAN_CYRILLIC_WORDS)
+    mk = not words.isdisjoint(w.MACEDONIAN_WORDS)
+    if mk and not sr and serbian:
+        return "mk"
+    # Russian, Ukrainian and Bulgarian sentences of some length always show their letters.
+    if not mk and (sr and serbian or len(words) >= LONG_TEXT_WORDS):
+        return LANG_BCMS
     return None
 
 
@@ -301,6 +312,18 @@ def _latin_scope(text: str, view: str) -> str | None:
     return None
 
 
+def _folded_words(text: str) -> str:
+    return " ".join(_WORDS.findall(fold_diacritics(text.lower())))
+
+
+def _mixed_scope(text: str) -> str | None:
+    """A text in both scripts: BCMS when one script's part is and the other's is not foreign."""
+    cyrillic = " ".join(_CYRILLIC_WORD.findall(text))
+    latin = " ".join(_LATIN_WORD.findall(text))
+    parts = {_cyrillic_scope(cyrillic), _latin_scope(latin, _folded_words(latin))}
+    return LANG_BCMS if parts in ({LANG_BCMS}, {LANG_BCMS, None}) else None
+
+
 def quick_scope(text: str) -> LanguageInfo | None:
     """The cheap, exact decision of :class:`LanguageGate`'s first step, or None."""
     text, n_cyr, n_lat = _letters(text)
@@ -312,9 +335,9 @@ def quick_scope(text: str) -> LanguageInfo | None:
     if script == SCRIPT_CYRILLIC:
         code = _cyrillic_scope(text)
     elif script == SCRIPT_LATIN:
-        code = _latin_scope(text, " ".join(_WORDS.findall(fold_diacritics(text.lower()))))
+        code = _latin_scope(text, _folded_words(text))
     else:
-        code = None
+        code = _mixed_scope(text)
     if code is None:
         return None
     return LanguageInfo(script=script, lang=code, in_scope=code == LANG_BCMS)

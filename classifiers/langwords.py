@@ -35,7 +35,8 @@ BCMS_ONLY_WORDS = frozenset(
     "kaze rekao rekla izjavio izjavila godine zasto jos takodje u vise neko nema hocu mogu "
     "moze mozemo sada onda tokom tome toga izmedju medju prema bez kroz kod osim iako jedan "
     "jedna jedno svaki svake svaka svakog cak evo eto dok nista nesto uvek uvijek mnogo "
-    "vrlo veoma im ih joj bice kome ciji cije srpski srpska srpske srpskoj srpskog".split()
+    "vrlo veoma im ih joj bice kome ciji cije srpski srpska srpske srpskoj srpskog ovog "
+    "ovoj ovom ovu ovih nase nasi nasa nasem molim ajde hajde li".split()
 )
 SLOVENE_ONLY_WORDS = frozenset(
     "ki v tudi zaradi ker sem kaj danes vendar zdaj in bo bodo bomo kot kje kdo zelo "
@@ -51,8 +52,8 @@ ENGLISH_ONLY_WORDS = frozenset(
     "than just now if so".split()
 )
 ALBANIAN_ONLY_WORDS = frozenset(
-    "dhe nje eshte nga qe nuk por ky kjo kete jane shume sot edhe tij saj mund duhet kane "
-    "ishte ajo tone cfare pse kush jemi jeni une tyre deri vone mire".split()
+    "dhe eshte nga qe nuk por ky kjo kete jane shume sot edhe tij saj mund duhet ishte ajo "
+    "cfare pse kush jemi jeni une tyre deri vone".split()
 )
 
 # -- variety: Serbian, Croatian, Bosnian or Montenegrin ---------------------------------

@@ -168,6 +168,15 @@ def fold_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def folded_latin(text: str) -> str:
+    """``fold_diacritics(to_latin(text))`` in one pass: lower-case Latin without diacritics."""
+    text = text.lower().translate(_FEATURE_TABLE)
+    if text.isascii() or not _ACCENTED.search(text):
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def strip_diacritics(text: str) -> str:
     """``text`` as typed on a phone without diacritics (case kept): ``Đorđe`` → ``Djordje``."""
     return text.translate(_FOLD_CASED_TABLE)

@@ -73,8 +73,8 @@ def posts_to_classify(
     until: datetime | None = None,
     relabel: bool = False,
     batch_size: int = DEFAULT_BATCH,
-) -> Iterator[list[tuple[str, str, str]]]:
-    """Batches of ``(platform, post_id, text)`` the version has not classified yet.
+) -> Iterator[list[tuple[str, str, str, str]]]:
+    """Batches of ``(platform, post_id, text, account_id)`` the version has not classified.
 
     With ``relabel`` every post in the window is returned. Batches follow the key order,
     so writing a batch before asking for the next one is safe.
@@ -82,14 +82,15 @@ def posts_to_classify(
     p = schema.posts
     last: tuple[str, str] | None = None
     while True:
-        query = _window(select(p.c.platform, p.c.post_id, p.c.text), since, until)
+        columns = (p.c.platform, p.c.post_id, p.c.text, p.c.account_id)
+        query = _window(select(*columns), since, until)
         if not relabel:
             query = query.where(~_seen_by(model_version))
         if last is not None:
             query = query.where(tuple_(p.c.platform, p.c.post_id) > tuple_(*last))
         query = query.order_by(p.c.platform, p.c.post_id).limit(batch_size)
         with store.engine.connect() as conn:
-            rows = [(plat, pid, text or "") for plat, pid, text in conn.execute(query)]
+            rows = [(plat, pid, text or "", acc) for plat, pid, text, acc in conn.execute(query)]
         if not rows:
             return
         yield rows
