@@ -165,7 +165,10 @@ _CNR_HINTS = ("ś", "ź", "đe", "ђе", "сјутра")  # what _CNR_LETTERS ne
 
 def cue_counts(text: str) -> dict[str, int]:
     """How many cue words of each kind (ekavian, ijekavian, hr, bs, cnr, sr) ``text`` has."""
-    view = folded_latin(text)
+    return _cue_counts(folded_latin(text))
+
+
+def _cue_counts(view: str) -> dict[str, int]:
     counts = dict.fromkeys(w.VARIETY_CUES, 0)
     tokens = _TOKEN.findall(view)
     if not _ALL_CUE_WORDS.isdisjoint(tokens):
@@ -184,17 +187,21 @@ def bcms_variety(text: str, script: str | None = None) -> str:
     Cyrillic counts for Serbian (Croatian is never written in it, Bosnian and
     Montenegrin seldom), weaker than any lexical cue. ``script`` saves working it out.
     """
+    return _variety(text, script or script_of(text), folded_latin(text))
+
+
+def _variety(text: str, script: str, view: str) -> str:
     lowered = text.lower()
     if any(hint in lowered for hint in _CNR_HINTS) and _CNR_LETTERS.search(text):
         return "cnr"
-    hits = cue_counts(text)
+    hits = _cue_counts(view)
     score = {
         "sr": hits["sr"] + 2 * hits["ekavian"],
         "hr": 2 * hits["hr"],
         "bs": 2 * hits["bs"],
         "cnr": 2 * hits["cnr"],
     }
-    if (script or script_of(text)) == SCRIPT_CYRILLIC:
+    if script == SCRIPT_CYRILLIC:
         score["sr"] += hits["ijekavian"] + 1  # Cyrillic, even ijekavian: Serbian (of Bosnia)
     best = max(score.values())
     if best == 0:
@@ -210,7 +217,8 @@ def _bcms_not_slovene(view: str) -> bool:
 
 def _letters(text: str) -> tuple[str, int, int]:
     text = remove_links(text)
-    return text, len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
+    n_cyr = sum(map(len, _CYRILLIC_WORD.findall(text))) if not text.isascii() else 0
+    return text, n_cyr, sum(map(len, _LATIN_WORD.findall(text)))
 
 
 def _lingua_scope(text: str, script: str) -> LanguageInfo:
@@ -291,7 +299,7 @@ def _latin_scope(text: str, view: str) -> str | None:
         return LANG_BCMS
     if _bcms_not_slovene(view):  # the reference decides these without lingua too
         return LANG_BCMS
-    words = set(view.split())
+    words = set(_TOKEN.findall(view))
     if "forwarded" in words:  # "Forwarded from <channel>" heads posts in any language
         words -= {"forwarded", "from"}
     bc = len(words & w.BCMS_ONLY_WORDS)
@@ -312,35 +320,37 @@ def _latin_scope(text: str, view: str) -> str | None:
     return None
 
 
-def _folded_words(text: str) -> str:
-    return " ".join(_WORDS.findall(fold_diacritics(text.lower())))
-
-
 def _mixed_scope(text: str) -> str | None:
     """A text in both scripts: BCMS when one script's part is and the other's is not foreign."""
     cyrillic = " ".join(_CYRILLIC_WORD.findall(text))
     latin = " ".join(_LATIN_WORD.findall(text))
-    parts = {_cyrillic_scope(cyrillic), _latin_scope(latin, _folded_words(latin))}
+    parts = {_cyrillic_scope(cyrillic), _latin_scope(latin, folded_latin(latin))}
     return LANG_BCMS if parts in ({LANG_BCMS}, {LANG_BCMS, None}) else None
 
 
 def quick_scope(text: str) -> LanguageInfo | None:
     """The cheap, exact decision of :class:`LanguageGate`'s first step, or None."""
+    return _quick(text)[0]
+
+
+def _quick(text: str) -> tuple[LanguageInfo | None, str, str]:
+    """:func:`quick_scope`, the script and the folded Latin view of the link-free text."""
     text, n_cyr, n_lat = _letters(text)
     script = _script(n_cyr, n_lat)
+    folded = folded_latin(text)
     if n_cyr + n_lat < MIN_LETTERS:
-        return LanguageInfo(script=script, lang=LANG_UNDETERMINED, in_scope=False)
+        return LanguageInfo(script=script, lang=LANG_UNDETERMINED, in_scope=False), script, folded
     if _BCMS_ONLY_LETTERS.search(text):
-        return LanguageInfo(script=script, lang=LANG_BCMS, in_scope=True)
+        return LanguageInfo(script=script, lang=LANG_BCMS, in_scope=True), script, folded
     if script == SCRIPT_CYRILLIC:
         code = _cyrillic_scope(text)
     elif script == SCRIPT_LATIN:
-        code = _latin_scope(text, _folded_words(text))
+        code = _latin_scope(text, folded)
     else:
         code = _mixed_scope(text)
     if code is None:
-        return None
-    return LanguageInfo(script=script, lang=code, in_scope=code == LANG_BCMS)
+        return None, script, folded
+    return LanguageInfo(script=script, lang=code, in_scope=code == LANG_BCMS), script, folded
 
 
 class LanguageGate:
@@ -369,10 +379,12 @@ class LanguageGate:
 
     def scope_of(self, text: str, account: str | None = None) -> LanguageInfo:
         """In or out of scope (``lang`` is ``bcms`` for every in-scope post)."""
-        info = quick_scope(text)
+        return self._scope(text, account)[0]
+
+    def _scope(self, text: str, account: str | None) -> tuple[LanguageInfo, str]:
+        info, script, folded = _quick(text)
         step = "quick"
         if info is None:
-            script = script_of(remove_links(text))
             info = self._from_account(account, script)
             step = "account"
             if info is None:
@@ -383,7 +395,7 @@ class LanguageGate:
             self.scope.setdefault(account, Counter())[info.in_scope] += 1
             if not info.in_scope:
                 self.langs.setdefault(account, Counter())[info.lang] += 1
-        return info
+        return info, folded
 
     def identify_many(
         self, texts: Sequence[str], accounts: Sequence[str | None] | None = None
@@ -394,11 +406,11 @@ class LanguageGate:
         account's variety when the account's other posts name one clearly.
         """
         accounts = accounts if accounts is not None else [None] * len(texts)
-        infos = [self.scope_of(t, a) for t, a in zip(texts, accounts, strict=True)]
         out = []
-        for text, account, info in zip(texts, accounts, infos, strict=True):
+        for text, account in zip(texts, accounts, strict=True):
+            info, folded = self._scope(text, account)
             if info.in_scope:
-                variety = bcms_variety(text, info.script)
+                variety = _variety(text, info.script, folded)
                 if variety != LANG_BCMS and account is not None:
                     self.varieties.setdefault(account, Counter())[variety] += 1
                 info = LanguageInfo(info.script, variety, True)
