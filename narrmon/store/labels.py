@@ -153,14 +153,21 @@ def write_classified(
         result = conn.execute(stmt.returning(c.c.platform, c.c.post_id), rows)
         keys = {(platform, post_id) for platform, post_id in result}
         written = [it for it in items if (it.platform, it.post_id) in keys]
-        _write_labels(store, conn, model_version, written)
+        # A post classified anew has no labels of this version (migration 0004 deletes a
+        # post's labels together with its classifications): only a rewrite prunes.
+        _write_labels(store, conn, model_version, written, prune=replace)
     return written
 
 
 def _write_labels(
-    store: Store, conn: Connection, model_version: str, items: Sequence[Classified]
+    store: Store,
+    conn: Connection,
+    model_version: str,
+    items: Sequence[Classified],
+    *,
+    prune: bool = True,
 ) -> None:
-    """Upsert the labels of ``items``; delete the labels of their posts no longer given."""
+    """Upsert the labels of ``items``; with ``prune``, drop those of their posts not given."""
     pl = schema.post_labels
     label_rows = [
         {
@@ -181,6 +188,8 @@ def _write_labels(
             set_={k: stmt.excluded[k] for k in ("score", "explanation")},
         )
         conn.execute(stmt, label_rows)
+    if not prune:
+        return
     for start in range(0, len(items), LOOKUP_CHUNK):
         chunk = items[start : start + LOOKUP_CHUNK]
         given = [(it.platform, it.post_id, label) for it in chunk for label in it.labels]
