@@ -168,6 +168,15 @@ def fold_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def folded_latin(text: str) -> str:
+    """``fold_diacritics(to_latin(text))`` in one pass: lower-case Latin without diacritics."""
+    text = text.lower().translate(_FEATURE_TABLE)
+    if text.isascii() or not _ACCENTED.search(text):
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def strip_diacritics(text: str) -> str:
     """``text`` as typed on a phone without diacritics (case kept): ``Đorđe`` → ``Djordje``."""
     return text.translate(_FOLD_CASED_TABLE)
@@ -175,7 +184,10 @@ def strip_diacritics(text: str) -> str:
 
 def remove_links(text: str) -> str:
     """``text`` without links and @handles (for language identification)."""
-    return _HANDLE.sub(" ", _URL.sub(" ", _TG_LINK.sub(" ", text)))
+    lowered = text.lower()
+    if any(hint in lowered for hint in _URL_HINTS) or _TLD_HINT.search(lowered):
+        text = _URL.sub(" ", _TG_LINK.sub(" ", text))
+    return _HANDLE.sub(" ", text) if "@" in text else text
 
 
 def _mask_number(match: re.Match[str]) -> str:

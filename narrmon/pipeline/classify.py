@@ -20,11 +20,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from classifiers import LABELS, registry
 from classifiers.corpus import SEED_PATH, SPLIT_TEST, LabelledPost, read_labelled, text_key
-from classifiers.langid import identify
+from classifiers.langid import LanguageGate
 from classifiers.model import ModelParams, NarrativeModel, data_hash, evaluate_model, fit
 from narrmon.config import Config
 from narrmon.errors import InputError
@@ -33,7 +34,7 @@ from narrmon.safe_text import from_spreadsheet_cell, spreadsheet_cell
 from narrmon.store import Store
 from narrmon.store import labels as label_store
 
-BATCH_SIZE = 1000  # posts per classification transaction
+BATCH_SIZE = 5000  # posts per classification transaction (and per model transform)
 ANALYST = "analyst"  # the part and register of analysts' labels in the model card
 SOCIAL = "social"  # the register of seed parts written as social-media posts (A-I)
 TRUE_ANSWERS = frozenset({"1", "x", "y", "yes", "da", "true", "+"})
@@ -252,22 +253,44 @@ def active_model(config: Config) -> NarrativeModel:
     return registry.load(config.models_dir)
 
 
+def _label_rows(
+    model: NarrativeModel, texts: list[str], explain: bool
+) -> tuple[np.ndarray, list[tuple[tuple[str, ...], dict[str, list]]]]:
+    """Scores and (labels, explanations) of distinct texts; explanations only if asked."""
+    if explain:
+        return model.analyse(texts)
+    scores = model.scores(texts)
+    decided = model.decide(scores) if len(texts) else np.zeros((0, len(model.labels)))
+    labels = model.labels
+    return scores, [(tuple(labels[j] for j in np.flatnonzero(row)), {}) for row in decided]
+
+
 def _classify_batch(
-    model: NarrativeModel, rows: list[tuple[str, str, str]]
+    model: NarrativeModel,
+    rows: Sequence[tuple[str, str, str]],
+    gate: LanguageGate,
+    accounts: Sequence[str | None] | None = None,
+    *,
+    explain: bool = True,
 ) -> list[label_store.Classified]:
-    infos = [identify(text) for _, _, text in rows]
-    in_scope = [i for i, info in enumerate(infos) if info.in_scope]
-    scores, analysed = model.analyse([rows[i][2] for i in in_scope])
-    found: dict[int, tuple[dict[str, float], tuple[str, ...], dict[str, list]]] = {}
-    for k, i in enumerate(in_scope):
-        row_scores = {
-            label: round(float(s), 4) for label, s in zip(model.labels, scores[k], strict=True)
-        }
-        found[i] = (row_scores, *analysed[k])
+    """Gate, then score each distinct in-scope text once (copies and forwards share it)."""
+    infos = gate.identify_many([text for _, _, text in rows], accounts)
+    distinct: dict[str, int] = {}
+    for (_, _, text), info in zip(rows, infos, strict=True):
+        if info.in_scope:
+            distinct.setdefault(text, len(distinct))
+    scores, analysed = _label_rows(model, list(distinct), explain)
+    rounded = np.round(scores.astype(float), 4).tolist() if len(distinct) else []
+    names = model.labels
     out = []
-    for i, (platform, post_id, _) in enumerate(rows):
-        info = infos[i]
-        row_scores, labels, explained = found.get(i, (None, (), {}))
+    for (platform, post_id, text), info in zip(rows, infos, strict=True):
+        k = distinct.get(text) if info.in_scope else None
+        if k is None:
+            row_scores, labels, explained = None, {}, {}
+        else:
+            row_scores = dict(zip(names, rounded[k], strict=True))
+            found, explained = analysed[k]
+            labels = {label: row_scores[label] for label in found}
         out.append(
             label_store.Classified(
                 platform=platform,
@@ -276,7 +299,7 @@ def _classify_batch(
                 lang=info.lang,
                 script=info.script,
                 scores=row_scores,
-                labels={label: row_scores[label] for label in labels} if row_scores else {},
+                labels=labels,
                 explanations=explained,
             )
         )
@@ -301,8 +324,10 @@ def classify_posts(
     batches = label_store.posts_to_classify(
         store, version, since=since, until=until, relabel=relabel, batch_size=batch_size
     )
+    gate = LanguageGate()  # learns each account's language and variety as it goes
     for rows in batches:
-        results = _classify_batch(model, rows)
+        accounts = [f"{platform}/{account}" for platform, _, _, account in rows]
+        results = _classify_batch(model, [row[:3] for row in rows], gate, accounts)
         written = label_store.write_classified(store, version, results, replace=relabel)
         counts.skipped += len(results) - len(written)  # another run classified them first
         for item in written:
@@ -319,6 +344,18 @@ def evaluate(config: Config, data_file: Path | str) -> dict[str, Any]:
     model = active_model(config)
     result = evaluate_model(model, [p.text for p in corpus.posts], [p.labels for p in corpus.posts])
     return {k: result[k] for k in ("per_label", "micro_f1", "macro_f1", "model_version", "n")}
+
+
+ACCOUNT_FIELDS = ("account_id", "account", "channel_id", "author_id")  # first one present
+
+
+def _account_of(obj: dict[str, Any]) -> str | None:
+    """The object's account (its language history helps the gate), if the file names one."""
+    for name in ACCOUNT_FIELDS:
+        value = obj.get(name)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+    return None
 
 
 def classify_file(
@@ -344,7 +381,9 @@ def classify_file(
         objects.append(obj)
     model = active_model(config)
     rows = [("file", str(i), obj["text"]) for i, obj in enumerate(objects)]
-    results = _classify_batch(model, rows) if rows else []
+    accounts = [_account_of(obj) for obj in objects]
+    gate = LanguageGate()
+    results = _classify_batch(model, rows, gate, accounts, explain=False) if rows else []
     out = Path(output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as handle:

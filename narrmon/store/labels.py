@@ -73,8 +73,8 @@ def posts_to_classify(
     until: datetime | None = None,
     relabel: bool = False,
     batch_size: int = DEFAULT_BATCH,
-) -> Iterator[list[tuple[str, str, str]]]:
-    """Batches of ``(platform, post_id, text)`` the version has not classified yet.
+) -> Iterator[list[tuple[str, str, str, str]]]:
+    """Batches of ``(platform, post_id, text, account_id)`` the version has not classified.
 
     With ``relabel`` every post in the window is returned. Batches follow the key order,
     so writing a batch before asking for the next one is safe.
@@ -82,14 +82,15 @@ def posts_to_classify(
     p = schema.posts
     last: tuple[str, str] | None = None
     while True:
-        query = _window(select(p.c.platform, p.c.post_id, p.c.text), since, until)
+        columns = (p.c.platform, p.c.post_id, p.c.text, p.c.account_id)
+        query = _window(select(*columns), since, until)
         if not relabel:
             query = query.where(~_seen_by(model_version))
         if last is not None:
             query = query.where(tuple_(p.c.platform, p.c.post_id) > tuple_(*last))
         query = query.order_by(p.c.platform, p.c.post_id).limit(batch_size)
         with store.engine.connect() as conn:
-            rows = [(plat, pid, text or "") for plat, pid, text in conn.execute(query)]
+            rows = [(plat, pid, text or "", acc) for plat, pid, text, acc in conn.execute(query)]
         if not rows:
             return
         yield rows
@@ -152,14 +153,21 @@ def write_classified(
         result = conn.execute(stmt.returning(c.c.platform, c.c.post_id), rows)
         keys = {(platform, post_id) for platform, post_id in result}
         written = [it for it in items if (it.platform, it.post_id) in keys]
-        _write_labels(store, conn, model_version, written)
+        # A post classified anew has no labels of this version (migration 0004 deletes a
+        # post's labels together with its classifications): only a rewrite prunes.
+        _write_labels(store, conn, model_version, written, prune=replace)
     return written
 
 
 def _write_labels(
-    store: Store, conn: Connection, model_version: str, items: Sequence[Classified]
+    store: Store,
+    conn: Connection,
+    model_version: str,
+    items: Sequence[Classified],
+    *,
+    prune: bool = True,
 ) -> None:
-    """Upsert the labels of ``items``; delete the labels of their posts no longer given."""
+    """Upsert the labels of ``items``; with ``prune``, drop those of their posts not given."""
     pl = schema.post_labels
     label_rows = [
         {
@@ -180,6 +188,8 @@ def _write_labels(
             set_={k: stmt.excluded[k] for k in ("score", "explanation")},
         )
         conn.execute(stmt, label_rows)
+    if not prune:
+        return
     for start in range(0, len(items), LOOKUP_CHUNK):
         chunk = items[start : start + LOOKUP_CHUNK]
         given = [(it.platform, it.post_id, label) for it in chunk for label in it.labels]
