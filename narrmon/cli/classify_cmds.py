@@ -22,7 +22,7 @@ ModelsDirOption = Annotated[
 ]
 DataFilesOption = Annotated[
     list[Path] | None,
-    typer.Option("--data", help="Analyst label file (JSON Lines, docs/labels.md format); repeatable."),
+    typer.Option("--data", help="Analyst labels (JSON Lines, see docs/labels.md); repeatable."),
 ]
 
 label_app = typer.Typer(
