@@ -214,8 +214,10 @@ class Airflow:
     def runs(self, dag_id: str) -> list[dict]:
         return self.get(f"/api/v2/dags/{dag_id}/dagRuns", limit=100)["dag_runs"]
 
-    def wait_run(self, dag_id: str, run_id: str, timeout: float = RUN_TIMEOUT) -> dict:
-        """Wait until the run ends; fail naming its task states if it does not succeed."""
+    def wait_run(
+        self, dag_id: str, run_id: str, timeout: float = RUN_TIMEOUT, expect: str = "success"
+    ) -> dict:
+        """Wait until the run ends; fail naming its task states if it ends other than ``expect``."""
         deadline = time.monotonic() + timeout
         while True:
             run = self.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
@@ -223,8 +225,22 @@ class Airflow:
                 break
             time.sleep(1)
         states = [(t["task_id"], t["map_index"], t["state"]) for t in self.tasks(dag_id, run_id)]
-        assert run["state"] == "success", f"{dag_id} {run_id}: {run['state']} {states}"
+        assert run["state"] == expect, f"{dag_id} {run_id}: {run['state']} {states}"
         return run
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+        """The text of one task try's log, as the REST API serves it to the UI."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
+        answer = self.client.get(
+            path, params={"full_content": "true"}, headers={"Accept": "application/json"}
+        )
+        assert answer.status_code == 200, (path, answer.status_code, answer.text)
+        content = answer.json()["content"]
+        if isinstance(content, str):
+            return content
+        return "\n".join(
+            entry.get("event", "") if isinstance(entry, dict) else str(entry) for entry in content
+        )
 
     def tasks(self, dag_id: str, run_id: str) -> list[dict]:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
