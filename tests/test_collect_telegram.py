@@ -9,9 +9,11 @@ from sqlalchemy import select
 from telethon import errors
 from telethon.tl import types
 
-from collectors.telegram.parse import normalize_ref, parse_page, resolved
+from collectors.telegram.channels import resolved
+from collectors.telegram.parse import normalize_ref, parse_page
 from narrmon.config import Config
 from narrmon.pipeline.collect import collect, refresh
+from narrmon.records import AlbumSpan
 from narrmon.store import Store, schema
 from narrmon.store.queries import stats, telegram_gaps
 from tests.collect_fakes import T0, FakeClock, FakeTelegram, channel, message, service
@@ -105,9 +107,8 @@ def test_album_is_one_post_and_service_messages_are_skipped():
     page = parse_page([*parts, service(CID, 13)], resolved(channel(CID, "istok")), T0)
     assert [p.post_id for p in page.posts] == [f"{CID}/11"]
     assert page.posts[0].text == "caption" and page.posts[0].has_media
-    assert page.spans == {f"{CID}/11": (10, 12)}
+    assert page.spans == [AlbumSpan("telegram", f"{CID}/11", 10, 12)]
     assert page.snapshots[0].views == 55 and page.snapshots[0].reactions == 3
-    assert page.skipped == {"service message": 1}
     assert page.last_id == 13
 
 

@@ -80,7 +80,8 @@ class XCollector:
         response = self.api.get_user(username)
         if response.data is None:
             raise XSourceUnavailable(f"X user @{username} not found (suspended or renamed?)")
-        account = user_account(response.data.data, clock_now(self.clock))
+        user = response.data.data
+        account = user_account(user, clock_now(self.clock), raw=dict(user))
         with self.store.begin() as conn:
             self.store.upsert_accounts(conn, [account])
         return account.account_id
@@ -141,8 +142,9 @@ class XCollector:
         response = self.api.get_tweets(ids)
         tweets = [t.data for t in response.data or ()]
         now = clock_now(self.clock)
-        snapshots = [tweet_snapshot(t, now) for t in tweets]
-        users = [user_account(u.data, now) for u in (response.includes or {}).get("users", ())]
+        snapshots = [s for s in (tweet_snapshot(t, now) for t in tweets) if s is not None]
+        included = (response.includes or {}).get("users", ())
+        users = [user_account(u.data, now, raw=dict(u.data)) for u in included]
         deleted, unavailable = missing_ids(ids, (t["id"] for t in tweets), response.errors or ())
         if unavailable:
             log.info("%d tweets unavailable (protected or suspended)", len(unavailable))
