@@ -82,22 +82,22 @@ def letter_counts(text: str) -> tuple[int, int]:
 
 def script_from_counts(cyrillic: int, latin: int) -> str:
     """``cyrl``, ``latn``, ``mixed`` or ``none`` for these letter counts."""
-    total = cyrillic + latin
-    if total == 0:
+    share = MIXED_MINORITY_SHARE * (cyrillic + latin)
+    if cyrillic > latin:
+        return SCRIPT_MIXED if latin >= share else SCRIPT_CYRILLIC
+    if latin == 0:
         return SCRIPT_NONE
-    if min(cyrillic, latin) >= MIXED_MINORITY_SHARE * total:
-        return SCRIPT_MIXED
-    return SCRIPT_CYRILLIC if cyrillic > latin else SCRIPT_LATIN
+    return SCRIPT_MIXED if cyrillic >= share else SCRIPT_LATIN
 
 
 def script_of(text: str) -> str:
     """The script of ``text`` (``none`` without letters); links, mentions, hashtags left out."""
-    if not text:
-        return SCRIPT_NONE
-    return script_from_counts(*letter_counts(without_markers(text)))
+    return post_script(text) or SCRIPT_NONE
 
 
 def post_script(text: str) -> str | None:
     """:func:`script_of` as posts store it: None for a text without letters."""
-    script = script_of(text)
+    if not text:
+        return None
+    script = script_from_counts(*letter_counts(without_markers(text)))
     return None if script == SCRIPT_NONE else script

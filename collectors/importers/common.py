@@ -289,21 +289,27 @@ def check_stored(records: list[Record]) -> list[Record]:
     for record in records:
         for name, limit in _FIELDS.get(type(record), ()):
             value = getattr(record, name)
-            if value is None or value.__class__ is bool or isinstance(value, datetime):
+            if value is None:
                 continue
-            if value.__class__ is str:
+            kind = value.__class__  # the usual classes first, without isinstance
+            if kind is str:
                 if _UNSTORABLE.search(value) or (limit is not None and len(value) > limit):
                     _check_field(value, name, limit)
-            elif value.__class__ is int:
+            elif kind is int:
                 if not 0 <= value <= MAX_COUNT:
                     check_count(value, name)
+            elif kind is bool or isinstance(value, datetime):
+                continue
             elif isinstance(value, tuple):
                 for item in value:
-                    _check_field(item, name, None)
+                    if item.__class__ is not str or _UNSTORABLE.search(item):
+                        _check_field(item, name, None)
             elif isinstance(value, dict):
                 for key, count in value.items():
-                    _check_field(key, name, None)
-                    check_count(count, f"{name}[{key!r}]")
+                    if key.__class__ is not str or _UNSTORABLE.search(key):
+                        _check_field(key, name, None)
+                    if count.__class__ is not int or not 0 <= count <= MAX_COUNT:
+                        check_count(count, f"{name}[{key!r}]")
             else:
                 _check_field(value, name, limit)
     return records

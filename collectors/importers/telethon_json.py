@@ -42,7 +42,7 @@ from collectors.importers.common import (
     required,
 )
 from collectors.importers.jsonstream import Item, iter_json_records
-from collectors.telegram.parse import is_message, message_records
+from collectors.telegram.parse import message_records
 from narrmon.records import Account, Record, Skipped
 
 PLATFORM = "telegram"
@@ -90,18 +90,16 @@ class _DumpReader:
 
     def feed(self, item: Item) -> Iterator[Record]:
         value = item.value
-        message = is_message(value)
-        if not message or value.get("grouped_id") != self.album_id:
+        kind = value.get("_") if isinstance(value, dict) else None
+        if kind != "Message" or value.get("grouped_id") != self.album_id:
             yield from self.flush_album()
-        if message:
+        if kind == "Message":
             if value.get("grouped_id") is not None:
                 self.album_id = value["grouped_id"]
                 self.album.append((item, value))
             else:
                 yield from self.message(item, [value])
-            return
-        kind = value.get("_") if isinstance(value, dict) else None
-        if kind == "MessageService":
+        elif kind == "MessageService":
             yield Skipped("service message (not a post)")
         elif kind in CHANNEL_KINDS:
             yield from self.describe(item, value)

@@ -40,7 +40,7 @@ from collectors.importers.common import (
     check_text,
     parse_time,
 )
-from collectors.telegram.constants import PLATFORM, SOURCE, URL_PRIVATE, URL_PUBLIC
+from collectors.telegram.constants import PLATFORM, SOURCE
 from collectors.telegram.types import ResolvedChannel
 from narrmon import telegram_ids
 from narrmon.records import AlbumSpan, MetricSnapshot, Post, utc
@@ -86,15 +86,13 @@ def peer_id(peer: Any) -> str | None:
     if not isinstance(peer, dict):
         return None
     kind = peer.get("_")
+    if kind == "PeerChannel":  # the usual peer first
+        channel = peer.get("channel_id")
+        return None if channel is None else str(channel)
     key = PEER_KEYS.get(kind)
     if key is None or peer.get(key) is None:
         return None
     return f"{PEER_PREFIX[kind]}{peer[key]}"
-
-
-def is_message(value: Any) -> bool:
-    """True for a ``Message`` dict (not a ``MessageService`` or anything else)."""
-    return isinstance(value, dict) and value.get("_") == "Message"
 
 
 def message_records(
@@ -143,17 +141,17 @@ def message_records(
         hashtags=hashtags,
         mentions=mentions,
         links=links,
-        has_media=any(_media_kind(p.get("media")) not in NO_MEDIA for p in parts),
-        edited_at=_edited_at(parts),
+        has_media=_has_media(parts),
+        edited_at=_edited_at(parts) if len(parts) > 1 or main.get("edit_date") else None,
         script=post_script(text),
         source=source,
         collected_at=collected_at,
         raw=raw,
     )
-    span = None
-    if len(parts) > 1:
-        span = AlbumSpan(PLATFORM, post_id, _message_id(parts[0]), _message_id(parts[-1]))
-    return post, _snapshot(parts, post_id, collected_at), span
+    if len(parts) == 1:
+        return post, _metrics(main, post_id, collected_at), None
+    span = AlbumSpan(PLATFORM, post_id, _message_id(parts[0]), _message_id(parts[-1]))
+    return post, _album_metrics(parts, post_id, collected_at), span
 
 
 def _message_id(msg: dict[str, Any]) -> int:
@@ -167,42 +165,62 @@ def _message_id(msg: dict[str, Any]) -> int:
 
 def _url(channel: str, username: str | None, message_id: int) -> str | None:
     if username:
-        return URL_PUBLIC.format(username=username, msg_id=message_id)
+        return f"https://t.me/{username}/{message_id}"
     if channel.isdigit():
-        return URL_PRIVATE.format(channel_id=channel, msg_id=message_id)
+        return f"https://t.me/c/{channel}/{message_id}"  # by channel id, for its readers
     return None
 
 
 def _edited_at(parts: Sequence[dict[str, Any]]) -> datetime | None:
     """The latest visible edit of the parts (``edit_hide`` marks edits of buttons only)."""
-    edits = [
-        parse_time(p["edit_date"], "edit_date")
-        for p in parts
-        if p.get("edit_date") and not p.get("edit_hide")
-    ]
-    return max(edits) if edits else None
-
-
-def _snapshot(parts: Sequence[dict[str, Any]], post_id: str, at: datetime) -> MetricSnapshot | None:
-    views = forwards = replies = total = None
-    by_emoji: dict[str, int] | None = None
+    latest = None
     for part in parts:
-        v = check_count(part.get("views"), "views")
-        if v is not None and (views is None or v > views):
-            views = v
-        f = check_count(part.get("forwards"), "forwards")
-        if f is not None and (forwards is None or f > forwards):
-            forwards = f
-        replies_obj = part.get("replies")
-        if isinstance(replies_obj, dict):
-            r = check_count(replies_obj.get("replies"), "replies")
-            if r is not None:
-                replies = r if replies is None else replies + r
-        reactions = part.get("reactions")
-        if isinstance(reactions, dict):
-            by_emoji = _reactions(reactions, by_emoji if by_emoji is not None else {})
-            total = sum(by_emoji.values())
-    if views is None and forwards is None and replies is None and total is None:
+        if part.get("edit_date") and not part.get("edit_hide"):
+            edited = parse_time(part["edit_date"], "edit_date")
+            latest = edited if latest is None or edited > latest else latest
+    return latest
+
+
+def _album_metrics(
+    parts: Sequence[dict[str, Any]], post_id: str, at: datetime
+) -> MetricSnapshot | None:
+    """The metrics of an album's parts together."""
+    known = [m for m in (_metrics(p, post_id, at) for p in parts) if m is not None]
+    if not known:
+        return None
+    by_emoji: dict[str, int] = {}
+    for m in known:
+        for key, count in (m.reactions_by_emoji or {}).items():
+            by_emoji[key] = by_emoji.get(key, 0) + count
+    views = [m.views for m in known if m.views is not None]
+    forwards = [m.forwards for m in known if m.forwards is not None]
+    replies = [m.replies for m in known if m.replies is not None]
+    reacted = any(m.reactions is not None for m in known)
+    return MetricSnapshot(
+        PLATFORM,
+        post_id,
+        at,
+        views=max(views) if views else None,
+        forwards=max(forwards) if forwards else None,
+        replies=sum(replies) if replies else None,
+        reactions=sum(by_emoji.values()) if reacted else None,
+        reactions_by_emoji=by_emoji if reacted else None,
+    )
+
+
+def _metrics(msg: dict[str, Any], post_id: str, at: datetime) -> MetricSnapshot | None:
+    """Views, forwards, replies and reactions of one message; None when none is known."""
+    views = check_count(msg.get("views"), "views")
+    forwards = check_count(msg.get("forwards"), "forwards")
+    replies_obj = msg.get("replies")
+    replies = (
+        check_count(replies_obj.get("replies"), "replies")
+        if isinstance(replies_obj, dict)
+        else None
+    )
+    reactions = msg.get("reactions")
+    by_emoji = _reactions(reactions) if isinstance(reactions, dict) else None
+    if views is None and forwards is None and replies is None and by_emoji is None:
         return None
     return MetricSnapshot(
         PLATFORM,
@@ -211,17 +229,18 @@ def _snapshot(parts: Sequence[dict[str, Any]], post_id: str, at: datetime) -> Me
         views=views,
         forwards=forwards,
         replies=replies,
-        reactions=total,
+        reactions=sum(by_emoji.values()) if by_emoji is not None else None,
         reactions_by_emoji=by_emoji,
     )
 
 
-def _reactions(reactions: dict[str, Any], by_emoji: dict[str, int]) -> dict[str, int]:
-    """``by_emoji`` plus the counts of a ``MessageReactions`` dict, per emoji.
+def _reactions(reactions: dict[str, Any]) -> dict[str, int]:
+    """The counts of a ``MessageReactions`` dict, per emoji.
 
     Custom emoji are ``custom:<document id>``; other kinds are their name without
     ``Reaction``, lower case (paid stars: ``paid``).
     """
+    by_emoji: dict[str, int] = {}
     for result in as_list(reactions.get("results"), "reactions.results"):
         if not isinstance(result, dict):
             raise BadRecord(f"reaction is a {type(result).__name__}, not an object")
@@ -240,8 +259,12 @@ def _reactions(reactions: dict[str, Any], by_emoji: dict[str, int]) -> dict[str,
     return by_emoji
 
 
-def _media_kind(media: Any) -> str | None:
-    return media.get("_") if isinstance(media, dict) else None
+def _has_media(parts: Sequence[dict[str, Any]]) -> bool:
+    for part in parts:
+        media = part.get("media")
+        if media.__class__ is dict and media.get("_") not in NO_MEDIA:
+            return True
+    return False
 
 
 def _forward(fwd: Any) -> tuple[str | None, str | None, str | None]:
@@ -295,7 +318,7 @@ def parse_page(
     page = ParsedPage()
     for parts in group_albums(m.to_dict() for m in messages):
         page.last_id = max(page.last_id, parts[-1]["id"])
-        real = [m for m in parts if is_message(m)]
+        real = [m for m in parts if m.get("_") == "Message"]
         if not real:
             continue
         post, snapshot, span = live_records(real, channel, collected_at)
