@@ -393,3 +393,21 @@ def test_an_unauthorised_session_is_one_failed_row(sqlite_store: Store, monkeypa
         "the Telegram session is not logged in (or was revoked): run "
         "`narrmon telegram login` and store the new session string",
     )
+
+
+def test_a_message_the_parser_refuses_is_quarantined_and_the_rest_collected(store: Store):
+    clock = FakeClock()
+    tg = FakeTelegram(clock)
+    msgs = history(CID, 3)
+    msgs[1].date = T0 + timedelta(days=5)  # days ahead of the collector's clock
+    tg.add_channel(channel(CID, "Istok"), msgs)
+    report = collect(config("@istok"), store, "telegram", telegram_client=tg, clock=clock)
+    (row,) = report.rows
+    assert (row.status, row.new, row.position) == ("ok", 2, "3")
+    (bad,) = rows(store, schema.quarantine)
+    assert (bad["file"], bad["location"], bad["source"]) == (
+        f"telegram:{CID}",
+        "message 2",
+        "telegram-api",
+    )
+    assert "in the future" in bad["reason"] and '"id":2,' in bad["payload"]

@@ -173,7 +173,9 @@ def test_live_x_and_the_x_importer_give_identical_records(tmp_path: Path, api) -
     )
     tweets = [t.data for t in response.data]
     users = [u.data for u in response.includes["users"]]
-    accounts, posts, snapshots = page_records(tweets, users, CAPTURED)
+    live = page_records(tweets, users, CAPTURED)
+    accounts, posts, snapshots = live.accounts, live.posts, live.snapshots
+    assert live.rejected == []
 
     (request,) = api.params(TIMELINE)
     assert "note_tweet" in request["tweet.fields"].split(",")

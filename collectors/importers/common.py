@@ -137,8 +137,9 @@ def file_time(path: Path) -> datetime:
     return datetime.fromtimestamp(ns // 10**9, UTC).replace(microsecond=ns // 1000 % 10**6)
 
 
-def reject(path: Path, location: str, reason: str, payload: Any = "") -> Rejected:
-    """A :class:`Rejected` for a record of ``path``; the payload is cut to a readable size."""
+def reject(path: Path | str, location: str, reason: str, payload: Any = "") -> Rejected:
+    """A :class:`Rejected` for a record of ``path`` (a file, or a live source such as
+    ``telegram:<channel id>``); the payload is cut to a readable size."""
     if not isinstance(payload, str):
         try:
             payload = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()

@@ -144,6 +144,7 @@ class TelegramCollector:
                 counts = self.store.write_batch(
                     posts=page.posts,
                     snapshots=page.snapshots,
+                    rejected=page.rejected,
                     source=SOURCE,
                     cursor=(PLATFORM, key, str(page.last_id)),
                     conn=conn,

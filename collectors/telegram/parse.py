@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from collectors.importers.common import (
+    RECORD_ERRORS,
     BadRecord,
     as_list,
     check_count,
@@ -39,11 +40,13 @@ from collectors.importers.common import (
     check_not_future,
     check_text,
     parse_time,
+    reason_of,
+    reject,
 )
 from collectors.telegram.constants import PLATFORM, SOURCE
 from collectors.telegram.types import ResolvedChannel
 from narrmon import telegram_ids
-from narrmon.records import AlbumSpan, MetricSnapshot, Post, utc
+from narrmon.records import AlbumSpan, MetricSnapshot, Post, Rejected, utc
 from narrmon.text import extract_entities, post_script
 
 _LINK_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/(?:s/)?", re.I)
@@ -294,11 +297,12 @@ def _reply_to(reply: Any, channel: str) -> str | None:
 
 @dataclass
 class ParsedPage:
-    """Records of one page of history and the album spans of its posts."""
+    """Records of one page of history, the album spans of its posts, and bad messages."""
 
     posts: list[Post] = field(default_factory=list)
     snapshots: list[MetricSnapshot] = field(default_factory=list)
     spans: list[AlbumSpan] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # for the quarantine
     last_id: int = 0  # highest message id read
 
 
@@ -314,14 +318,24 @@ def group_albums(messages: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]
 def parse_page(
     messages: Sequence[Any], channel: ResolvedChannel, collected_at: datetime
 ) -> ParsedPage:
-    """Posts, snapshots and album spans of a page of telethon messages (service ones left out)."""
+    """Posts, snapshots and album spans of a page of telethon messages.
+
+    Service messages are left out; a message the parser refuses (a date far in the
+    future, a text the store cannot hold) is quarantined, not a failed collection.
+    """
     page = ParsedPage()
     for parts in group_albums(m.to_dict() for m in messages):
         page.last_id = max(page.last_id, parts[-1]["id"])
         real = [m for m in parts if m.get("_") == "Message"]
         if not real:
             continue
-        post, snapshot, span = live_records(real, channel, collected_at)
+        try:
+            post, snapshot, span = live_records(real, channel, collected_at)
+        except RECORD_ERRORS as exc:
+            where = f"message {real[0]['id']}"
+            source = f"telegram:{channel.channel_id}"
+            page.rejected.append(reject(source, where, reason_of(exc), jsonable(real[0])))
+            continue
         page.posts.append(post)
         if snapshot is not None:
             page.snapshots.append(snapshot)

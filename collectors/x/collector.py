@@ -97,8 +97,8 @@ class XCollector:
             tweets = [t.data for t in response.data or ()]
             users = [u.data for u in (response.includes or {}).get("users", ())]
             now = clock_now(self.clock)
-            accounts, posts, snapshots = page_records(tweets, users, now)
-            ids = [p.post_id for p in posts]
+            page = page_records(tweets, users, now)
+            ids = [p.post_id for p in page.posts]
             if ids:
                 newest = _max_id(newest, *ids)
                 lowest = _min_id(lowest, *ids)
@@ -107,9 +107,10 @@ class XCollector:
             position = (newest or since) if done else since
             with self.store.begin() as conn:
                 counts = self.store.write_batch(
-                    accounts=accounts,
-                    posts=posts,
-                    snapshots=snapshots,
+                    accounts=page.accounts,
+                    posts=page.posts,
+                    snapshots=page.snapshots,
+                    rejected=page.rejected,
                     source=SOURCE,
                     cursor=(PLATFORM, key, position),
                     conn=conn,

@@ -21,10 +21,12 @@ plain dicts in, records out. A value of a shape the API does not send raises
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from collectors.importers.common import (
+    RECORD_ERRORS,
     BadRecord,
     as_list,
     check_count,
@@ -32,6 +34,8 @@ from collectors.importers.common import (
     check_not_future,
     check_text,
     parse_time,
+    reason_of,
+    reject,
     required,
 )
 from collectors.x.constants import (
@@ -42,7 +46,7 @@ from collectors.x.constants import (
     URL_TWEET,
     URL_TWEET_ANON,
 )
-from narrmon.records import Account, MetricSnapshot, Post
+from narrmon.records import Account, MetricSnapshot, Post, Rejected
 from narrmon.text import extract_entities, post_script
 
 UNKNOWN_LANGS = frozenset({"und", "zxx", "qme", "qht", "qam", "qct"})  # X's "no language"
@@ -135,28 +139,47 @@ def tweet_snapshot(tweet: Mapping[str, Any], captured_at: datetime) -> MetricSna
     return MetricSnapshot(PLATFORM, str(tweet["id"]), captured_at, **values)
 
 
+@dataclass
+class ParsedPage:
+    """Records of one page of results read live, and what the parser refused."""
+
+    accounts: list[Account] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
+    snapshots: list[MetricSnapshot] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # for the quarantine
+
+
 def page_records(
     tweets: Iterable[Mapping[str, Any]],
     users: Iterable[Mapping[str, Any]],
     collected_at: datetime,
-) -> tuple[list[Account], list[Post], list[MetricSnapshot]]:
-    """Accounts, posts and snapshots of one page of results read live."""
-    accounts = [user_account(u, collected_at, raw=dict(u)) for u in users]
-    usernames = {a.account_id: a.handle for a in accounts if a.handle}
-    posts, snapshots = [], []
+) -> ParsedPage:
+    """Accounts, posts and snapshots of one page; a refused tweet or user is quarantined."""
+    page = ParsedPage()
+    for user in users:
+        try:
+            page.accounts.append(user_account(user, collected_at, raw=dict(user)))
+        except RECORD_ERRORS as exc:
+            page.rejected.append(reject("x:api", f"user {user.get('id')}", reason_of(exc), user))
+    usernames = {a.account_id: a.handle for a in page.accounts if a.handle}
     for tweet in tweets:
-        post, snapshot = tweet_records(
-            tweet,
-            usernames.get(str(tweet.get("author_id"))),
-            collected_at,
-            source=SOURCE,
-            now=collected_at,
-            raw=dict(tweet),
-        )
-        posts.append(post)
+        try:
+            post, snapshot = tweet_records(
+                tweet,
+                usernames.get(str(tweet.get("author_id"))),
+                collected_at,
+                source=SOURCE,
+                now=collected_at,
+                raw=dict(tweet),
+            )
+        except RECORD_ERRORS as exc:
+            where = f"tweet {tweet.get('id')}"
+            page.rejected.append(reject("x:api", where, reason_of(exc), tweet))
+            continue
+        page.posts.append(post)
         if snapshot is not None:
-            snapshots.append(snapshot)
-    return accounts, posts, snapshots
+            page.snapshots.append(snapshot)
+    return page
 
 
 def missing_ids(
