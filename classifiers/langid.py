@@ -1,7 +1,8 @@
 """Script and language of a post: which posts the classifier is for.
 
 The script comes from the letters (``cyrl``, ``latn``, ``mixed``, or ``none`` for text
-without letters). Whether a post is Bosnian/Croatian/Montenegrin/Serbian (in scope) is
+without letters) by :func:`narrmon.text.script_of`, the rule every parser stores posts
+with. Whether a post is Bosnian/Croatian/Montenegrin/Serbian (in scope) is
 decided by :class:`LanguageGate` in three steps, cheapest first:
 
 1. **Letters and words** (:func:`quick_scope`), exact where they speak: ``ђ ћ đ`` (and
@@ -36,17 +37,16 @@ from typing import Any
 
 from classifiers import langwords as w
 from classifiers.normalize import fold_diacritics, folded_latin, remove_links, to_latin
-
-SCRIPT_CYRILLIC = "cyrl"
-SCRIPT_LATIN = "latn"
-SCRIPT_MIXED = "mixed"
-SCRIPT_NONE = "none"
-MIXED_MINORITY_SHARE = 0.2  # the smaller script must reach this share for "mixed"
+from narrmon.text import (
+    SCRIPT_CYRILLIC,
+    SCRIPT_LATIN,
+    letter_counts,
+    script_from_counts,
+    script_of,
+)
 
 LANG_BCMS = "bcms"  # in scope, variety unknown
 LANG_UNDETERMINED = "und"
-BCMS_CODES = ("sr", "bs", "hr", "cnr", LANG_BCMS)
-VARIETIES = ("sr", "hr", "bs", "cnr")
 
 DETECTOR_LANGUAGES = (
     "BOSNIAN",
@@ -84,8 +84,6 @@ VARIETY_STABLE_SHARE = 0.75
 
 # Letters only the BCMS alphabets have among the detector's languages.
 _BCMS_ONLY_LETTERS = re.compile("[ђћĐđЂЋ]")
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _WORDS = re.compile(r"[^\W\d_]+")
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04FF]+")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F]+")
@@ -105,22 +103,6 @@ class LanguageInfo:
     script: str
     lang: str
     in_scope: bool
-
-
-def script_of(text: str) -> str:
-    """``cyrl``, ``latn``, ``mixed`` (both scripts, the smaller >= 20%) or ``none``."""
-    n_cyr = len(_CYRILLIC.findall(text))
-    n_lat = len(_LATIN.findall(text))
-    return _script(n_cyr, n_lat)
-
-
-def _script(n_cyr: int, n_lat: int) -> str:
-    total = n_cyr + n_lat
-    if total == 0:
-        return SCRIPT_NONE
-    if min(n_cyr, n_lat) / total >= MIXED_MINORITY_SHARE:
-        return SCRIPT_MIXED
-    return SCRIPT_CYRILLIC if n_cyr > n_lat else SCRIPT_LATIN
 
 
 def _build(names: Sequence[str]) -> Any:
@@ -215,10 +197,11 @@ def _bcms_not_slovene(view: str) -> bool:
     return bool(_BCMS_WORDS.search(view)) and not _SLOVENE_WORDS.search(view)
 
 
-def _letters(text: str) -> tuple[str, int, int]:
+def _letters(text: str) -> tuple[str, int, int, str]:
+    """The link-free text, its Cyrillic and Latin letters, and the post's script."""
+    script = script_of(text)
     text = remove_links(text)
-    n_cyr = sum(map(len, _CYRILLIC_WORD.findall(text))) if not text.isascii() else 0
-    return text, n_cyr, sum(map(len, _LATIN_WORD.findall(text)))
+    return text, *letter_counts(text), script
 
 
 def _lingua_scope(text: str, script: str) -> LanguageInfo:
@@ -240,8 +223,7 @@ def identify_with_lingua(text: str) -> LanguageInfo:
     Scope as narrmon decided it before :class:`LanguageGate`; the language is ``bcms``
     for every in-scope post (the variety is not part of the reference).
     """
-    text, n_cyr, n_lat = _letters(text)
-    script = _script(n_cyr, n_lat)
+    text, n_cyr, n_lat, script = _letters(text)
     if n_cyr + n_lat < MIN_LETTERS:
         return LanguageInfo(script=script, lang=LANG_UNDETERMINED, in_scope=False)
     if _BCMS_ONLY_LETTERS.search(text):
@@ -335,16 +317,16 @@ def quick_scope(text: str) -> LanguageInfo | None:
 
 def _quick(text: str) -> tuple[LanguageInfo | None, str, str]:
     """:func:`quick_scope`, the script and the folded Latin view of the link-free text."""
-    text, n_cyr, n_lat = _letters(text)
-    script = _script(n_cyr, n_lat)
+    text, n_cyr, n_lat, script = _letters(text)
     folded = folded_latin(text)
     if n_cyr + n_lat < MIN_LETTERS:
         return LanguageInfo(script=script, lang=LANG_UNDETERMINED, in_scope=False), script, folded
     if _BCMS_ONLY_LETTERS.search(text):
         return LanguageInfo(script=script, lang=LANG_BCMS, in_scope=True), script, folded
-    if script == SCRIPT_CYRILLIC:
+    letters = script_from_counts(n_cyr, n_lat)  # of what the words are in, hashtags too
+    if letters == SCRIPT_CYRILLIC:
         code = _cyrillic_scope(text)
-    elif script == SCRIPT_LATIN:
+    elif letters == SCRIPT_LATIN:
         code = _latin_scope(text, folded)
     else:
         code = _mixed_scope(text)
@@ -431,8 +413,3 @@ class LanguageGate:
 def identify(text: str) -> LanguageInfo:
     """Script, language and scope of one post, from its text alone."""
     return LanguageGate().identify_many([text])[0]
-
-
-def identify_many(texts: list[str]) -> list[LanguageInfo]:
-    """:func:`identify` over many posts (no account history)."""
-    return LanguageGate().identify_many(texts)

@@ -109,6 +109,19 @@ class MetricSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class AlbumSpan:
+    """The Telegram message ids an album post covers, its parts' first to last.
+
+    It follows its post; the store keeps it as ``posts.first_msg_id``/``last_msg_id``.
+    """
+
+    platform: str
+    post_id: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """A record that could not be read: it goes to quarantine with the reason."""
 
@@ -130,4 +143,4 @@ class Skipped:
     count: int = 1
 
 
-Record = Account | Post | MetricSnapshot | Rejected | Skipped
+Record = Account | Post | MetricSnapshot | AlbumSpan | Rejected | Skipped

@@ -127,9 +127,10 @@ class PostRow:
 
 
 # The stored post's fields reports read: all but the hash and the raw payload, plus the
-# last message id an album covers (for the gap count).
+# message ids an album covers (for the gap count).
 POST_COLUMNS = (
     *(c for c in STORED_POST_COLUMNS if c not in ("content_hash", "raw")),
+    "first_msg_id",
     "last_msg_id",
 )
 LEAN_COLUMNS = ("platform", "post_id", "account_id", "created_at")

@@ -2,8 +2,9 @@
 
 Telegram message ids grow by one per message in a channel, so within a window an id
 between two collected posts that was never stored is a message deleted before it was
-read, a service message, or a hole in collection. An album post covers the ids up to
-its ``last_msg_id``. The post just before the window counts as the left edge.
+read, a service message, or a hole in collection. An album post covers the ids
+``first_msg_id`` to ``last_msg_id``; the post just before the window counts as the left
+edge. The rule is :func:`narrmon.telegram_ids.missing_ranges`, as in ``narrmon stats``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from narrmon import telegram_ids
 from narrmon.store import schema
 from reports.data import PostRow, account_name, load_accounts
 
@@ -40,45 +42,38 @@ def deferred_sources(conn: Connection, at: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _message_span(post: dict[str, Any]) -> tuple[int, int] | None:
-    tail = post["post_id"].rpartition("/")[2]
-    if not tail.isdigit():
-        return None
-    first = int(tail)
-    return first, max(first, post.get("last_msg_id") or first)
+def _span(post: dict[str, Any]) -> telegram_ids.Span | None:
+    return telegram_ids.message_span(
+        post["post_id"], post.get("first_msg_id"), post.get("last_msg_id")
+    )
 
 
-def _previous_span(conn: Connection, account_id: str, before: datetime) -> tuple[int, int] | None:
+def _covered_before(conn: Connection, account_id: str, before: datetime) -> int | None:
+    """The last message id the channel's post just before ``before`` covers."""
     p = schema.posts
     row = conn.execute(
-        select(p.c.post_id, p.c.last_msg_id)
+        select(p.c.post_id, p.c.first_msg_id, p.c.last_msg_id)
         .where(p.c.platform == "telegram", p.c.account_id == account_id, p.c.created_at < before)
         .order_by(p.c.created_at.desc())
         .limit(1)
     ).first()
-    return _message_span({"post_id": row[0], "last_msg_id": row[1]}) if row else None
+    span = telegram_ids.message_span(*row) if row else None
+    return span[1] if span else None
 
 
 def missing_ids(conn: Connection, rows: list[PostRow], start: datetime) -> list[dict[str, Any]]:
     """Per Telegram channel posting in the window: message ids missing between its posts."""
-    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    spans: dict[str, list[telegram_ids.Span]] = defaultdict(list)
     for row in rows:
         if row.post["platform"] != "telegram":
             continue
-        span = _message_span(row.post)
+        span = _span(row.post)
         if span is not None:
             spans[row.post["account_id"]].append(span)
     accounts = load_accounts(conn, {("telegram", a) for a in spans})
     out = []
     for account_id, ranges in spans.items():
-        before = _previous_span(conn, account_id, start)
-        ranges.sort()
-        covered = before[1] if before else ranges[0][0] - 1
-        holes: list[tuple[int, int]] = []
-        for first, last in ranges:
-            if first > covered + 1:
-                holes.append((covered + 1, first - 1))
-            covered = max(covered, last)
+        holes = telegram_ids.missing_ranges(ranges, _covered_before(conn, account_id, start))
         if not holes:
             continue
         out.append(

@@ -98,6 +98,15 @@ def message(
     )
 
 
+def dump_default(value: object) -> object:
+    """The ``DateTimeEncoder`` recipe telethon dump scripts use: ISO datetimes, bytes as ints."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return list(value)
+    raise TypeError(type(value).__name__)
+
+
 def service(cid: int, mid: int) -> types.MessageService:
     return types.MessageService(
         id=mid,

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from telethon import errors
 from telethon.tl import types
 
-from collectors.telegram.parse import normalize_ref, parse_page, resolved
+from collectors.telegram.channels import resolved
+from collectors.telegram.parse import normalize_ref, parse_page
 from narrmon.config import Config
 from narrmon.pipeline.collect import collect, refresh
+from narrmon.records import AlbumSpan
 from narrmon.store import Store, schema
 from narrmon.store.queries import stats, telegram_gaps
 from tests.collect_fakes import T0, FakeClock, FakeTelegram, channel, message, service
@@ -105,9 +107,8 @@ def test_album_is_one_post_and_service_messages_are_skipped():
     page = parse_page([*parts, service(CID, 13)], resolved(channel(CID, "istok")), T0)
     assert [p.post_id for p in page.posts] == [f"{CID}/11"]
     assert page.posts[0].text == "caption" and page.posts[0].has_media
-    assert page.spans == {f"{CID}/11": (10, 12)}
+    assert page.spans == [AlbumSpan("telegram", f"{CID}/11", 10, 12)]
     assert page.snapshots[0].views == 55 and page.snapshots[0].reactions == 3
-    assert page.skipped == {"service message": 1}
     assert page.last_id == 13
 
 
@@ -392,3 +393,21 @@ def test_an_unauthorised_session_is_one_failed_row(sqlite_store: Store, monkeypa
         "the Telegram session is not logged in (or was revoked): run "
         "`narrmon telegram login` and store the new session string",
     )
+
+
+def test_a_message_the_parser_refuses_is_quarantined_and_the_rest_collected(store: Store):
+    clock = FakeClock()
+    tg = FakeTelegram(clock)
+    msgs = history(CID, 3)
+    msgs[1].date = T0 + timedelta(days=5)  # days ahead of the collector's clock
+    tg.add_channel(channel(CID, "Istok"), msgs)
+    report = collect(config("@istok"), store, "telegram", telegram_client=tg, clock=clock)
+    (row,) = report.rows
+    assert (row.status, row.new, row.position) == ("ok", 2, "3")
+    (bad,) = rows(store, schema.quarantine)
+    assert (bad["file"], bad["location"], bad["source"]) == (
+        f"telegram:{CID}",
+        "message 2",
+        "telegram-api",
+    )
+    assert "in the future" in bad["reason"] and '"id":2,' in bad["payload"]

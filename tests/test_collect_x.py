@@ -206,3 +206,19 @@ def test_refresh_appends_snapshots_and_marks_missing_tweets_deleted(store: Store
     assert posts["1900000000000000002"]["deleted_at"] is None
     latest = [s for s in rows(store, schema.metric_snapshots) if s["post_id"] == NEWEST]
     assert sorted(s["impressions"] for s in latest) == [100, 9000]
+
+
+def test_a_tweet_the_parser_refuses_is_quarantined_and_the_rest_collected(store: Store, api):
+    api.on(USER, (200, "user_istok_rs.json"))
+    api.on(TIMELINE, (200, "timeline_future_tweet.json"), (200, "empty.json"))
+    report = collect(config(), store, "x", x_client=client(), clock=FakeClock())
+    (row,) = report.rows
+    assert (row.status, row.new) == ("ok", 1)
+    assert [r["post_id"] for r in rows(store, schema.posts)] == ["1900000000000000022"]
+    (bad,) = rows(store, schema.quarantine)
+    assert (bad["file"], bad["location"], bad["source"]) == (
+        "x:api",
+        "tweet 1900000000000000021",
+        "x-api",
+    )
+    assert "in the future" in bad["reason"]

@@ -11,7 +11,8 @@ from telethon.tl import types as tl
 from telethon.tl.types.messages import ChatFull
 
 from collectors.importers.telethon_json import iter_records
-from narrmon.records import Account, MetricSnapshot, Post, Rejected, Skipped
+from narrmon.records import Account, AlbumSpan, MetricSnapshot, Post, Rejected, Skipped
+from tests.collect_fakes import dump_default
 
 pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
@@ -22,17 +23,8 @@ DUMP_NAME = "kosovo_online__2026-11-10T08-30Z.json"
 CAPTURED = datetime(2026, 11, 10, 8, 30, tzinfo=UTC)
 
 
-def encode(value: object) -> object:
-    """The DateTimeEncoder recipe telethon scripts use: ISO datetimes, bytes as int lists."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return list(value)
-    raise TypeError(type(value).__name__)
-
-
 def dumps(obj: object) -> str:
-    return json.dumps(obj.to_dict(), default=encode, ensure_ascii=False)
+    return json.dumps(obj.to_dict(), default=dump_default, ensure_ascii=False)
 
 
 def message(msg_id: int, text: str, **kw: object) -> tl.Message:
@@ -128,7 +120,8 @@ def write_jsonl(path: Path, objects: list[object]) -> Path:
 
 
 def by_type(records: list[object]) -> dict[type, list]:
-    out: dict[type, list] = {Account: [], Post: [], MetricSnapshot: [], Rejected: [], Skipped: []}
+    kinds = (Account, Post, MetricSnapshot, AlbumSpan, Rejected, Skipped)
+    out: dict[type, list] = {kind: [] for kind in kinds}
     for r in records:
         out[type(r)].append(r)
     return out
@@ -166,6 +159,7 @@ def test_dump_from_real_telethon_objects(tmp_path: Path) -> None:
     assert fwd.script == "latn"
     album = posts[f"{CHANNEL}/13"]
     assert album.text == "Албум: три слике" and album.has_media
+    assert got[AlbumSpan] == [AlbumSpan("telegram", f"{CHANNEL}/13", 12, 14)]
     snaps = {s.post_id: s for s in got[MetricSnapshot]}
     assert sorted(snaps) == [f"{CHANNEL}/{i}" for i in (10, 11, 13)]  # 16 has no metrics
     s10 = snaps[f"{CHANNEL}/10"]
@@ -195,7 +189,8 @@ def test_capture_time_is_the_file_time_without_a_name_stamp(tmp_path: Path) -> N
     os.utime(path, (stamp, stamp))
     post, snap = [r for r in iter_records(path) if isinstance(r, (Post, MetricSnapshot))]
     assert post.collected_at == snap.captured_at == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-    assert post.url is None  # no Channel in the file: the username is unknown
+    # no Channel in the file: the username is unknown, the link is by channel id
+    assert post.url == f"https://t.me/c/{CHANNEL}/1"
 
 
 def test_two_readings_within_one_second_are_two_snapshots(tmp_path: Path) -> None:

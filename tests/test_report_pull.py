@@ -212,10 +212,9 @@ def test_xlsx_is_ready_for_analysts(sqlite_store: Store, tmp_path) -> None:
 def test_readme_lists_every_script_value() -> None:
     from pathlib import Path
 
-    from classifiers.langid import SCRIPT_MIXED, SCRIPT_NONE, script_of
-    from collectors.importers.common import detect_script
+    from narrmon.text import SCRIPT_MIXED, SCRIPT_NONE, post_script, script_of
 
-    emitted = {detect_script(x) for x in ("Косово", "Kosovo", "Kosovo Косово", "123")}
+    emitted = {post_script(x) for x in ("Косово", "Kosovo", "Kosovo Косово", "123")}
     emitted |= {script_of(x) for x in ("Косово", "Kosovo", "Kosovo Косово", "123")}
     assert emitted == {"cyrl", "latn", SCRIPT_MIXED, SCRIPT_NONE, None}
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -3,7 +3,10 @@
 An importer is ``def iter_records(path, *, all_chats=False, on_progress=None)`` that
 yields :mod:`narrmon.records` objects: ``Account``, ``Post``, ``MetricSnapshot``,
 ``Rejected`` (a bad record, with the reason and where it is) and ``Skipped`` (a record
-deliberately left out). It never loads the whole file into memory.
+deliberately left out), and ``AlbumSpan`` (the message ids an album post covers). It
+never loads the whole file into memory. An importer keeps the file's framing (JSON
+streams, CSV dialects, the Desktop export layout); a platform's payloads are parsed by
+the live collector's parser (``collectors/telegram/parse.py``, ``collectors/x/parse.py``).
 """
 
 from __future__ import annotations

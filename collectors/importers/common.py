@@ -1,4 +1,4 @@
-"""Helpers every importer shares: reading files, checking values, entities and script.
+"""Helpers every importer shares: reading files and checking values.
 
 Reading
     :func:`sniff_encoding` accepts UTF-8 (with or without a BOM) and UTF-16/UTF-32 with
@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from narrmon.errors import InputError
-from narrmon.records import Account, MetricSnapshot, Post, Record, Rejected
+from narrmon.records import Account, MetricSnapshot, Post, Record, Rejected, utc
 
 MAX_TEXT_CHARS = 100_000  # longer texts are quarantined, not truncated
 FUTURE_TOLERANCE = timedelta(days=1)  # clock skew allowed for "created in the future"
@@ -55,20 +55,6 @@ Progress = Callable[[int], None] | None
 _BLANK_START = (b"", b" ", b"\t", b"\r", b"\n", "", " ", "\t", "\r", "\n")
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Each pattern starts with a literal so the regex engine can skip ahead; the
-# look-behinds after it check what precedes the marker.
-_HASHTAG = re.compile(r"#(?<![\w#]#)(\w{1,100})")
-_MENTION = re.compile(r"@(?<![\w@/.]@)(\w{2,64})")
-_LINK = re.compile(r"https?://[^\s<>\"'«»]+")
-_BARE_LINK = re.compile(r"(?:www\.(?<![\w.@/]www\.)|t\.me/(?<![\w.@/]t\.me/))[^\s<>\"'«»]+")
-_LINK_TAIL = ".,;:!?)]}’”…"
-# Script detection counts UTF-8 lead bytes: Cyrillic U+0400-U+04FF starts with 0xD0-0xD3;
-# Latin letters are A-Z, a-z and U+00C0-U+024F (lead bytes 0xC3-0xC9: č, ć, š, ž, đ …).
-_KEEP_CYRILLIC = bytes(b for b in range(256) if not 0xD0 <= b <= 0xD3)
-_KEEP_LATIN = bytes(
-    b for b in range(256) if not (0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A or 0xC3 <= b <= 0xC9)
-)
-SCRIPT_SHARE = 0.9  # share of letters in one script above which the text is in that script
 
 
 class BadRecord(ValueError):
@@ -123,13 +109,6 @@ def iter_lines(path: Path, on_progress: Progress = None) -> Iterator[tuple[int, 
             on_progress(f.tell())
 
 
-def decode_line(line: bytes | str) -> str:
-    """A line as text without its line end; bad UTF-8 bytes become surrogates."""
-    if isinstance(line, bytes):
-        line = line.decode("utf-8", "surrogateescape")
-    return line.rstrip("\r\n")
-
-
 def explain_bad_text(text: str) -> str | None:
     """Why ``text`` cannot be stored (undecodable bytes or NUL), or None if it can."""
     found = _SURROGATE.search(text)
@@ -158,8 +137,9 @@ def file_time(path: Path) -> datetime:
     return datetime.fromtimestamp(ns // 10**9, UTC).replace(microsecond=ns // 1000 % 10**6)
 
 
-def reject(path: Path, location: str, reason: str, payload: Any = "") -> Rejected:
-    """A :class:`Rejected` for a record of ``path``; the payload is cut to a readable size."""
+def reject(path: Path | str, location: str, reason: str, payload: Any = "") -> Rejected:
+    """A :class:`Rejected` for a record of ``path`` (a file, or a live source such as
+    ``telegram:<channel id>``); the payload is cut to a readable size."""
     if not isinstance(payload, str):
         try:
             payload = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -173,7 +153,7 @@ def reject(path: Path, location: str, reason: str, payload: Any = "") -> Rejecte
 
 
 def parse_time(value: Any, what: str = "date") -> datetime:
-    """An aware UTC datetime from ISO 8601 text or Unix seconds; naive text is UTC."""
+    """An aware UTC datetime from ISO 8601 text, Unix seconds or a datetime; naive is UTC."""
     if value is None or value == "":
         raise BadRecord(f"missing {what}")
     if value.__class__ is str and value[-6:] == "+00:00":  # the usual dump: ISO with UTC
@@ -185,7 +165,9 @@ def parse_time(value: Any, what: str = "date") -> datetime:
             if parsed.tzinfo is UTC:
                 return parsed
     try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, datetime):  # a Message.to_dict() read live, not from a file
+            parsed = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
             parsed = datetime.fromtimestamp(value, UTC)
         elif isinstance(value, str):
             text = value.strip()
@@ -195,16 +177,9 @@ def parse_time(value: Any, what: str = "date") -> datetime:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00", 1))
         else:
             raise TypeError
-        return to_utc(parsed)
+        return utc(parsed)  # OverflowError when UTC leaves years 1-9999
     except (ValueError, TypeError, OverflowError, OSError):
         raise BadRecord(f"{what} {str(value)[:40]!r} is not a date") from None
-
-
-def to_utc(value: datetime) -> datetime:
-    """``value`` as aware UTC (naive is UTC); OverflowError when UTC leaves years 1-9999."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def check_not_future(value: datetime, what: str, now: datetime) -> datetime:
@@ -315,21 +290,27 @@ def check_stored(records: list[Record]) -> list[Record]:
     for record in records:
         for name, limit in _FIELDS.get(type(record), ()):
             value = getattr(record, name)
-            if value is None or value.__class__ is bool or isinstance(value, datetime):
+            if value is None:
                 continue
-            if value.__class__ is str:
+            kind = value.__class__  # the usual classes first, without isinstance
+            if kind is str:
                 if _UNSTORABLE.search(value) or (limit is not None and len(value) > limit):
                     _check_field(value, name, limit)
-            elif value.__class__ is int:
+            elif kind is int:
                 if not 0 <= value <= MAX_COUNT:
                     check_count(value, name)
+            elif kind is bool or isinstance(value, datetime):
+                continue
             elif isinstance(value, tuple):
                 for item in value:
-                    _check_field(item, name, None)
+                    if item.__class__ is not str or _UNSTORABLE.search(item):
+                        _check_field(item, name, None)
             elif isinstance(value, dict):
                 for key, count in value.items():
-                    _check_field(key, name, None)
-                    check_count(count, f"{name}[{key!r}]")
+                    if key.__class__ is not str or _UNSTORABLE.search(key):
+                        _check_field(key, name, None)
+                    if count.__class__ is not int or not 0 <= count <= MAX_COUNT:
+                        check_count(count, f"{name}[{key!r}]")
             else:
                 _check_field(value, name, limit)
     return records
@@ -344,63 +325,3 @@ def _check_field(value: Any, name: str, limit: int | None) -> None:
         raise BadRecord(f"{name} {problem}")
     if limit is not None and len(value) > limit:
         raise BadRecord(f"{name} is {len(value):,} characters long, over the store's {limit}")
-
-
-# -- entities and script --------------------------------------------------------------
-
-
-def _unique(items: Iterator[str] | list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-def extract_entities(
-    text: str, extra_links: tuple[str, ...] | list[str] = ()
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """``(hashtags, mentions, links)`` found in ``text``, in order, without duplicates.
-
-    Hashtags and mentions come without ``#``/``@``; ``extra_links`` (hidden link targets
-    from entities) are added after the visible links.
-    """
-    if not text:
-        return (), (), _unique(list(extra_links))
-    hashtags = _unique(_HASHTAG.findall(text)) if "#" in text else ()
-    mentions = _unique(_MENTION.findall(text)) if "@" in text else ()
-    links = _LINK.findall(text) if "://" in text else []
-    if "www." in text or "t.me/" in text:
-        links += _BARE_LINK.findall(text)
-    links = [link.rstrip(_LINK_TAIL) for link in links]
-    return hashtags, mentions, _unique([*links, *extra_links])
-
-
-def _without_markers(text: str) -> str:
-    """``text`` without links, mentions and hashtags (each pass only when it can match)."""
-    if "://" in text:
-        text = _LINK.sub(" ", text)
-    if "www." in text or "t.me/" in text:
-        text = _BARE_LINK.sub(" ", text)
-    if "@" in text:
-        text = _MENTION.sub(" ", text)
-    if "#" in text:
-        text = _HASHTAG.sub(" ", text)
-    return text
-
-
-def detect_script(text: str) -> str | None:
-    """``"cyrl"``, ``"latn"`` or ``"mixed"`` from the letters of ``text`` (None if none).
-
-    Links, mentions and hashtags are left out: a Cyrillic post with a link is Cyrillic.
-    """
-    if not text:
-        return None
-    text = _without_markers(text)
-    data = text.encode("utf-8", "surrogatepass")
-    cyrillic = len(data.translate(None, _KEEP_CYRILLIC))
-    latin = len(data.translate(None, _KEEP_LATIN))
-    letters = cyrillic + latin
-    if letters == 0:
-        return None
-    if cyrillic >= SCRIPT_SHARE * letters:
-        return "cyrl"
-    if latin >= SCRIPT_SHARE * letters:
-        return "latn"
-    return "mixed"

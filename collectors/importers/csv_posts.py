@@ -48,9 +48,7 @@ from collectors.importers.common import (
     check_not_future,
     check_stored,
     check_text,
-    detect_script,
     explain_bad_text,
-    extract_entities,
     file_time,
     parse_time,
     reason_of,
@@ -59,6 +57,7 @@ from collectors.importers.common import (
 )
 from narrmon.errors import InputError
 from narrmon.records import METRIC_FIELDS, PLATFORMS, Account, MetricSnapshot, Post, Record
+from narrmon.text import extract_entities, post_script
 
 SOURCE = "csv"
 REQUIRED = ("platform", "post_id", "account", "created_at", "text")
@@ -210,7 +209,7 @@ def _row(
             mentions=mentions,
             links=links,
             lang=(row.get("lang") or "").strip() or None,
-            script=detect_script(text),
+            script=post_script(text),
             source=SOURCE,
             collected_at=captured,
             raw=row,

@@ -47,18 +47,17 @@ from collectors.importers.common import (
     check_not_future,
     check_stored,
     check_text,
-    detect_script,
     explain_bad_text,
-    extract_entities,
     file_time,
     parse_time,
     reason_of,
     reject,
     required,
-    to_utc,
 )
 from collectors.importers.jsonstream import JsonBreak, JsonStream, malformed
-from narrmon.records import Account, Post, Record, Skipped
+from narrmon import telegram_ids
+from narrmon.records import Account, Post, Record, Skipped, utc
+from narrmon.text import extract_entities, post_script
 
 PLATFORM = "telegram"
 SOURCE = "telegram-export"
@@ -190,11 +189,11 @@ class _ExportReader:
         reply = msg.get("reply_to_message_id")
         post = Post(
             PLATFORM,
-            f"{account_id}/{message_id}",
+            telegram_ids.post_id(account_id, message_id),
             account_id,
             created,
             text,
-            reply_to=f"{account_id}/{reply}" if reply is not None else None,
+            reply_to=telegram_ids.post_id(account_id, reply) if reply is not None else None,
             forwarded_from_account=_peer(fwd_id) if fwd_id else None,
             forwarded_from_name=check_name(msg.get("forwarded_from"), "forwarded_from"),
             hashtags=hashtags,
@@ -202,7 +201,7 @@ class _ExportReader:
             links=links,
             has_media=any(msg.get(key) for key in MEDIA_KEYS),
             edited_at=edited_at,
-            script=detect_script(text),
+            script=post_script(text),
             source=SOURCE,
             collected_at=self.collected_at,
             raw=raw,
@@ -236,7 +235,7 @@ class _ExportReader:
         if chat.zone is None:
             return local.replace(tzinfo=UTC)
         try:
-            return to_utc(local.replace(tzinfo=chat.zone))
+            return utc(local.replace(tzinfo=chat.zone))
         except OverflowError:
             raise BadRecord(f"{key} {text[:40]!r} is not a date in UTC") from None
 

@@ -9,11 +9,11 @@ Shapes accepted, line by line (they may be mixed):
   inline (and ``__twarc``).
 
 A file holding one (pretty-printed) response object, as saved from the API or from
-tweepy's ``response.json()``, is read as one page. Each tweet of ``data`` becomes a post
-and one metric snapshot (``public_metrics``: ``retweet_count`` → reposts,
-``reply_count`` → replies, ``like_count`` → likes, ``quote_count`` → quotes,
-``bookmark_count`` → bookmarks, ``impression_count`` → impressions where present).
-Authors (``includes.users`` or ``author``) become accounts with their followers.
+tweepy's ``response.json()``, is read as one page. Tweets and
+users are mapped by :mod:`collectors.x.parse`, as the live collector's are: each tweet
+of ``data`` becomes a post (its ``note_tweet`` text when it has one) and one metric
+snapshot of its ``public_metrics``; authors (``includes.users`` or ``author``) become
+accounts with their followers.
 Referenced tweets (``includes.tweets``) are linked through ``reply_to``, ``quoted_id``
 and ``reposted_id``; they are not imported as posts. Page-level ``errors`` (suspended
 users, deleted tweets …) are skipped with their title as the reason.
@@ -35,35 +35,18 @@ from collectors.importers.common import (
     BadRecord,
     Progress,
     as_list,
-    check_count,
     check_name,
-    check_not_future,
     check_stored,
-    check_text,
-    detect_script,
-    extract_entities,
     file_time,
     parse_time,
     reason_of,
     reject,
-    required,
 )
 from collectors.importers.jsonstream import Item, iter_json_records
-from narrmon.records import Account, MetricSnapshot, Post, Record, Skipped
+from collectors.x.parse import tweet_records, user_account
+from narrmon.records import Account, Record, Skipped
 
-PLATFORM = "x"
 SOURCE = "x-jsonl"
-TWEET_URL = "https://x.com/{username}/status/{id}"
-UNKNOWN_LANGS = {"und", "zxx", "qme", "qht", "qam", "qct"}
-REFERENCE_FIELDS = {"replied_to": "reply_to", "quoted": "quoted_id", "retweeted": "reposted_id"}
-METRICS = {
-    "retweet_count": "reposts",
-    "reply_count": "replies",
-    "like_count": "likes",
-    "quote_count": "quotes",
-    "bookmark_count": "bookmarks",
-    "impression_count": "impressions",
-}
 
 
 def iter_records(
@@ -154,80 +137,13 @@ class _XReader:
         yield from records
 
     def account(self, user: Any, captured: datetime) -> Account:
-        user_id = str(required(user, "id", "user id"))
-        metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
-        followers = check_count(metrics.get("followers_count"), "followers_count")
-        name = user.get("name")
-        account = Account(
-            PLATFORM,
-            user_id,
-            handle=check_name(user.get("username"), "username"),
-            title=check_text(name, "name") if isinstance(name, str) else None,
-            followers=followers,
-            kind="x_user",
-            observed_at=captured if followers is not None else None,
-        )
-        check_stored([account])
-        return account
+        return check_stored([user_account(user, captured)])[0]  # type: ignore[return-value]
 
     def tweet(
         self, tweet: Any, author: dict | None, captured: datetime, raw: Any
     ) -> Iterator[Record]:
-        tweet_id = str(required(tweet, "id", "tweet id"))
-        author_id = str(required(tweet, "author_id", "author_id (request tweet.fields=author_id)"))
-        if not tweet.get("created_at"):
-            raise BadRecord("missing created_at (request tweet.fields=created_at)")
-        created = parse_time(tweet["created_at"], "created_at")
-        check_not_future(created, "created_at", self.now)
-        note = tweet.get("note_tweet")
-        full_text = note.get("text") if isinstance(note, dict) and note.get("text") else None
-        text = check_text(full_text or required(tweet, "text"))
-        hashtags, mentions, links = _entities(tweet.get("entities"), text)
-        refs = {
-            REFERENCE_FIELDS[r["type"]]: str(r["id"])
-            for r in as_list(tweet.get("referenced_tweets"), "referenced_tweets")
-            if isinstance(r, dict) and r.get("type") in REFERENCE_FIELDS and r.get("id")
-        }
         username = check_name(author.get("username"), "username") if author else None
-        attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
-        lang = tweet.get("lang")
-        post = Post(
-            PLATFORM,
-            tweet_id,
-            author_id,
-            created,
-            text,
-            url=TWEET_URL.format(username=username or "i/web", id=tweet_id),
-            hashtags=hashtags,
-            mentions=mentions,
-            links=links,
-            has_media=bool(attachments.get("media_keys")),
-            lang=lang if isinstance(lang, str) and lang not in UNKNOWN_LANGS else None,
-            script=detect_script(text),
-            source=SOURCE,
-            collected_at=captured,
-            raw=raw,
-            **refs,
+        post, snapshot = tweet_records(
+            tweet, username, captured, source=SOURCE, now=self.now, raw=raw
         )
-        metrics = tweet.get("public_metrics")
-        if isinstance(metrics, dict):
-            values = {ours: check_count(metrics.get(key), key) for key, ours in METRICS.items()}
-            yield from check_stored([post, MetricSnapshot(PLATFORM, tweet_id, captured, **values)])
-        else:
-            yield from check_stored([post])
-
-
-def _entities(entities: Any, text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Hashtags, mentions and expanded links from ``entities``, else from the text."""
-    if not isinstance(entities, dict):
-        return extract_entities(text)
-    hashtags, mentions, urls = (
-        [e for e in as_list(entities.get(key), f"entities.{key}") if isinstance(e, dict)]
-        for key in ("hashtags", "mentions", "urls")
-    )
-    links = [u.get("unwound_url") or u.get("expanded_url") or u.get("url") for u in urls]
-    hashtags = [h.get("tag") for h in hashtags]
-    mentions = [m.get("username") for m in mentions]
-    return tuple(
-        tuple(dict.fromkeys(str(v) for v in values if v)) for values in (hashtags, mentions, links)
-    )  # type: ignore[return-value]
+        yield from check_stored([post] if snapshot is None else [post, snapshot])

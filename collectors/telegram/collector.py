@@ -18,6 +18,14 @@ from telethon.tl import types
 
 from collectors.outcome import SourceResult
 from collectors.ratelimit import BudgetExhausted, Clock, Deferred, GaveUp, clock_now
+from collectors.telegram.channels import (
+    channel_account,
+    channel_raw,
+    entity_kind,
+    full_channel_followers,
+    is_public_channel,
+    resolved,
+)
 from collectors.telegram.client import TelegramApi
 from collectors.telegram.constants import (
     CURSOR_PREFIX,
@@ -29,18 +37,9 @@ from collectors.telegram.constants import (
     SOURCE,
 )
 from collectors.telegram.exceptions import ChannelUnavailable, NotPublicSource, TelegramError
-from collectors.telegram.parse import (
-    channel_account,
-    channel_raw,
-    entity_kind,
-    full_channel_followers,
-    is_public_channel,
-    normalize_ref,
-    parse_message_group,
-    parse_page,
-    resolved,
-)
+from collectors.telegram.parse import live_records, normalize_ref, parse_page
 from collectors.telegram.types import ResolvedChannel
+from narrmon import telegram_ids
 from narrmon.config import TelegramConfig
 from narrmon.records import MetricSnapshot, Post
 from narrmon.store import Store, collect_state
@@ -145,11 +144,13 @@ class TelegramCollector:
                 counts = self.store.write_batch(
                     posts=page.posts,
                     snapshots=page.snapshots,
+                    rejected=page.rejected,
                     source=SOURCE,
                     cursor=(PLATFORM, key, str(page.last_id)),
                     conn=conn,
                 )
-                collect_state.set_album_spans(conn, PLATFORM, page.spans)
+                spans = {s.post_id: (s.first, s.last) for s in page.spans}
+                collect_state.set_album_spans(conn, PLATFORM, spans)
             wrote = True
             result.add(counts)
             min_id = page.last_id
@@ -208,8 +209,8 @@ class TelegramCollector:
     ) -> None:
         wanted: dict[int, str] = {}
         for post_id, first, last in posts:
-            anchor = _message_id(post_id)
-            for msg_id in range(first or anchor, (last or anchor) + 1):
+            low, high = _span(post_id, first, last)
+            for msg_id in range(low, high + 1):
                 wanted[msg_id] = post_id
         found = self.api.messages_by_id(channel, list(wanted))
         parts: dict[str, list[Any]] = {}
@@ -222,13 +223,14 @@ class TelegramCollector:
         gone: list[str] = []
         for post_id, _, _ in posts:
             group = parts.get(post_id)
-            if not group or all(m.id != _message_id(post_id) for m in group):
+            if not group or all(m.id != telegram_ids.message_id(post_id) for m in group):
                 gone.append(post_id)
                 continue
-            post, snapshot = parse_message_group(group, channel, now)
+            post, snapshot, _ = live_records([m.to_dict() for m in group], channel, now)
             if post.edited_at is not None:  # edited since: keep the new text
                 fresh_posts.append(post)
-            snapshots.append(snapshot)
+            if snapshot is not None:
+                snapshots.append(snapshot)
         with self.store.begin() as conn:
             counts = self.store.write_batch(
                 posts=fresh_posts, snapshots=snapshots, source=SOURCE, conn=conn
@@ -256,8 +258,8 @@ def _position(state: dict | None) -> int | None:
     return int(state["position"])
 
 
-def _message_id(post_id: str) -> int:
-    tail = post_id.rpartition("/")[2]
-    if not tail.isdigit():
+def _span(post_id: str, first: int | None, last: int | None) -> telegram_ids.Span:
+    span = telegram_ids.message_span(post_id, first, last)
+    if span is None:
         raise TelegramError(f"post id {post_id!r} is not <channel id>/<message id>")
-    return int(tail)
+    return span

@@ -6,8 +6,6 @@ PAGE_SIZE_MAX = 100  # messages per history request (Telegram's own limit)
 IDS_PER_REQUEST = 100  # message ids per get_messages call in the reach refresh
 DEFAULT_REQUESTS_PER_MINUTE = 30  # pacing when the configuration does not say
 CURSOR_PREFIX = "channel:"  # cursors.source_key = "channel:<username or id>"
-URL_PUBLIC = "https://t.me/{username}/{msg_id}"
-URL_PRIVATE = "https://t.me/c/{channel_id}/{msg_id}"
 KIND_CHANNEL = "channel"
 KIND_SUPERGROUP = "supergroup"
 

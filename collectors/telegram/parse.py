@@ -1,40 +1,61 @@
-"""Telethon objects → narrmon records. Pure: no I/O, no clock (times are passed in).
+"""Telegram ``Message`` dicts → narrmon records: the one parser of Telegram messages.
 
-An album (messages sharing a ``grouped_id``) becomes one post, as in the file
-importers: the id of the lowest-id part that has text (the caption), else of the first
-part. Views and forwards are the largest of its parts, replies and reactions are summed
-(each reaction sits on one part). The post records the first and last message ids of
-the album, so its other ids do not look like holes in the channel.
+The live collector passes ``Message.to_dict()`` of what telethon read; the telethon
+dump importer passes the dicts of its file (the same schema, with ISO strings for
+datetimes). Both get the same records; only ``source``, the capture time and the raw
+payload differ. Pure: no I/O, no clock (times are passed in). A value of a shape the
+schema does not allow raises :class:`~collectors.importers.common.BadRecord` (or one of
+:data:`~collectors.importers.common.RECORD_ERRORS`).
+
+- A message is a post ``"<channel id>/<message id>"`` (:mod:`narrmon.telegram_ids`).
+  Its URL is ``https://t.me/<username>/<id>`` when the channel's username is known,
+  else ``https://t.me/c/<channel id>/<id>``: Telegram's link to a post by channel id,
+  which opens for anyone who can read the channel (public or not), so a post whose
+  channel has no username (or whose dump did not name it) still links to itself.
+  Messages of basic groups and users (``chat…``/``user…`` accounts) have no t.me link.
+- An album (parts sharing a ``grouped_id``) is one post: the lowest-id part that has
+  text (the caption), else the first part. Views and forwards are the largest of its
+  parts, replies and reactions are summed (each reaction sits on one part); the post's
+  :class:`~narrmon.records.AlbumSpan` records the first and last message ids, so its
+  other ids do not look like holes in the channel.
+- A metric absent from every part is None (unknown), never 0; a message without any
+  metric has no snapshot.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from telethon.tl import types
-
-from collectors.importers.common import detect_script, extract_entities
-from collectors.telegram.constants import (
-    KIND_CHANNEL,
-    KIND_SUPERGROUP,
-    PLATFORM,
-    SOURCE,
-    URL_PRIVATE,
-    URL_PUBLIC,
+from collectors.importers.common import (
+    RECORD_ERRORS,
+    BadRecord,
+    as_list,
+    check_count,
+    check_name,
+    check_not_future,
+    check_text,
+    parse_time,
+    reason_of,
+    reject,
 )
+from collectors.telegram.constants import PLATFORM, SOURCE
 from collectors.telegram.types import ResolvedChannel
-from narrmon.records import Account, MetricSnapshot, Post, utc
+from narrmon import telegram_ids
+from narrmon.records import AlbumSpan, MetricSnapshot, Post, Rejected, utc
+from narrmon.text import extract_entities, post_script
 
 _LINK_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/(?:s/)?", re.I)
 _BOT_API_CHANNEL = re.compile(r"^-100(\d+)$")
 RAW_DROP = frozenset({"access_hash", "file_reference", "bytes", "photo", "thumbs"})
 RAW_BYTES_MAX = 64  # bytes values longer than this are not kept in raw payloads
+NO_MEDIA = frozenset({None, "MessageMediaEmpty", "MessageMediaWebPage"})
+PEER_KEYS = {"PeerChannel": "channel_id", "PeerChat": "chat_id", "PeerUser": "user_id"}
+PEER_PREFIX = {"PeerChannel": "", "PeerChat": "chat", "PeerUser": "user"}
 
 
 def normalize_ref(ref: str) -> str:
@@ -50,72 +71,6 @@ def normalize_ref(ref: str) -> str:
     return text if text.isdigit() else text.lower()
 
 
-def entity_kind(entity: Any) -> str:
-    """``channel``, ``supergroup``, ``group``, ``bot``, ``user`` or ``other``."""
-    if isinstance(entity, types.Channel):
-        return KIND_SUPERGROUP if entity.megagroup else KIND_CHANNEL
-    if isinstance(entity, types.Chat | types.ChatForbidden):
-        return "group"
-    if isinstance(entity, types.User):
-        return "bot" if entity.bot else "user"
-    return "other"
-
-
-def is_public_channel(entity: Any) -> bool:
-    """True for a channel or supergroup anyone can read by its public username."""
-    return isinstance(entity, types.Channel) and bool(entity.username or entity.usernames)
-
-
-def channel_username(entity: types.Channel) -> str | None:
-    """The channel's main public username (the first active one if it has several)."""
-    if entity.username:
-        return entity.username
-    for name in entity.usernames or ():
-        if getattr(name, "active", False):
-            return name.username
-    return None
-
-
-def resolved(entity: Any) -> ResolvedChannel:
-    """The parts of a resolved chat the collector keeps."""
-    is_channel = isinstance(entity, types.Channel)
-    title = getattr(entity, "title", None)
-    if title is None and isinstance(entity, types.User):
-        title = " ".join(p for p in (entity.first_name, entity.last_name) if p) or None
-    return ResolvedChannel(
-        channel_id=entity.id,
-        access_hash=getattr(entity, "access_hash", None) or 0,
-        username=channel_username(entity) if is_channel else getattr(entity, "username", None),
-        title=title,
-        kind=entity_kind(entity),
-    )
-
-
-def channel_account(
-    channel: ResolvedChannel,
-    *,
-    followers: int | None = None,
-    observed_at: datetime | None = None,
-    raw: dict[str, Any] | None = None,
-) -> Account:
-    """The :class:`Account` of a channel; ``followers`` only with the time it was read."""
-    return Account(
-        platform=PLATFORM,
-        account_id=str(channel.channel_id),
-        handle=channel.username,
-        title=channel.title,
-        followers=followers,
-        kind=channel.kind,
-        observed_at=observed_at if followers is not None else None,
-        raw=raw,
-    )
-
-
-def full_channel_followers(full: types.messages.ChatFull) -> int | None:
-    """Subscribers from a ``GetFullChannelRequest`` answer."""
-    return getattr(full.full_chat, "participants_count", None)
-
-
 def jsonable(value: Any) -> Any:
     """A telethon ``to_dict()`` value made JSON-friendly, without access hashes or blobs."""
     if isinstance(value, dict):
@@ -129,179 +84,279 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def channel_raw(entity: types.Channel) -> dict[str, Any]:
-    """The channel as JSON, for the account's raw payload."""
-    return jsonable(entity.to_dict())
+def peer_id(peer: Any) -> str | None:
+    """Our account id of a peer dict: the bare id for channels, else ``chat…``/``user…``."""
+    if not isinstance(peer, dict):
+        return None
+    kind = peer.get("_")
+    if kind == "PeerChannel":  # the usual peer first
+        channel = peer.get("channel_id")
+        return None if channel is None else str(channel)
+    key = PEER_KEYS.get(kind)
+    if key is None or peer.get(key) is None:
+        return None
+    return f"{PEER_PREFIX[kind]}{peer[key]}"
+
+
+def message_records(
+    parts: Sequence[dict[str, Any]],
+    *,
+    usernames: Mapping[str, str],
+    source: str,
+    collected_at: datetime,
+    now: datetime,
+    raw: Any = None,
+) -> tuple[Post, MetricSnapshot | None, AlbumSpan | None]:
+    """The post, its snapshot and (for an album) its span, from a message or album parts.
+
+    ``parts`` are the ``Message`` dicts of one album in id order (one dict for a plain
+    message); ``usernames`` maps the channel ids known to their usernames; ``now``
+    bounds the dates.
+    """
+    main = parts[0]
+    if len(parts) > 1:
+        main = next((p for p in parts if p.get("message")), main)
+    channel = peer_id(main.get("peer_id"))
+    if channel is None:
+        raise BadRecord("missing peer_id (the channel the message belongs to)")
+    message_id = _message_id(main)
+    post_id = telegram_ids.post_id(channel, message_id)
+    created = check_not_future(parse_time(main.get("date"), "date"), "date", now)
+    text = check_text(main.get("message"), "message text")
+    hidden = [
+        e["url"]
+        for e in as_list(main.get("entities"), "entities")
+        if isinstance(e, dict) and e.get("_") == "MessageEntityTextUrl" and e.get("url")
+    ]
+    hashtags, mentions, links = extract_entities(text, hidden)
+    fwd_account, fwd_post, fwd_name = _forward(main.get("fwd_from"))
+    post = Post(
+        PLATFORM,
+        post_id,
+        channel,
+        created,
+        text,
+        url=_url(channel, usernames.get(channel), message_id),
+        reply_to=_reply_to(main.get("reply_to"), channel),
+        forwarded_from_account=fwd_account,
+        forwarded_from_post=fwd_post,
+        forwarded_from_name=fwd_name,
+        hashtags=hashtags,
+        mentions=mentions,
+        links=links,
+        has_media=_has_media(parts),
+        edited_at=_edited_at(parts) if len(parts) > 1 or main.get("edit_date") else None,
+        script=post_script(text),
+        source=source,
+        collected_at=collected_at,
+        raw=raw,
+    )
+    if len(parts) == 1:
+        return post, _metrics(main, post_id, collected_at), None
+    span = AlbumSpan(PLATFORM, post_id, _message_id(parts[0]), _message_id(parts[-1]))
+    return post, _album_metrics(parts, post_id, collected_at), span
+
+
+def _message_id(msg: dict[str, Any]) -> int:
+    value = msg.get("id")
+    if value is None:
+        raise BadRecord("missing id")
+    if value.__class__ is not int:
+        raise BadRecord(f"id {str(value)[:30]!r} is not an integer")
+    return value
+
+
+def _url(channel: str, username: str | None, message_id: int) -> str | None:
+    if username:
+        return f"https://t.me/{username}/{message_id}"
+    if channel.isdigit():
+        return f"https://t.me/c/{channel}/{message_id}"  # by channel id, for its readers
+    return None
+
+
+def _edited_at(parts: Sequence[dict[str, Any]]) -> datetime | None:
+    """The latest visible edit of the parts (``edit_hide`` marks edits of buttons only)."""
+    latest = None
+    for part in parts:
+        if part.get("edit_date") and not part.get("edit_hide"):
+            edited = parse_time(part["edit_date"], "edit_date")
+            latest = edited if latest is None or edited > latest else latest
+    return latest
+
+
+def _album_metrics(
+    parts: Sequence[dict[str, Any]], post_id: str, at: datetime
+) -> MetricSnapshot | None:
+    """The metrics of an album's parts together."""
+    known = [m for m in (_metrics(p, post_id, at) for p in parts) if m is not None]
+    if not known:
+        return None
+    by_emoji: dict[str, int] = {}
+    for m in known:
+        for key, count in (m.reactions_by_emoji or {}).items():
+            by_emoji[key] = by_emoji.get(key, 0) + count
+    views = [m.views for m in known if m.views is not None]
+    forwards = [m.forwards for m in known if m.forwards is not None]
+    replies = [m.replies for m in known if m.replies is not None]
+    reacted = any(m.reactions is not None for m in known)
+    return MetricSnapshot(
+        PLATFORM,
+        post_id,
+        at,
+        views=max(views) if views else None,
+        forwards=max(forwards) if forwards else None,
+        replies=sum(replies) if replies else None,
+        reactions=sum(by_emoji.values()) if reacted else None,
+        reactions_by_emoji=by_emoji if reacted else None,
+    )
+
+
+def _metrics(msg: dict[str, Any], post_id: str, at: datetime) -> MetricSnapshot | None:
+    """Views, forwards, replies and reactions of one message; None when none is known."""
+    views = check_count(msg.get("views"), "views")
+    forwards = check_count(msg.get("forwards"), "forwards")
+    replies_obj = msg.get("replies")
+    replies = (
+        check_count(replies_obj.get("replies"), "replies")
+        if isinstance(replies_obj, dict)
+        else None
+    )
+    reactions = msg.get("reactions")
+    by_emoji = _reactions(reactions) if isinstance(reactions, dict) else None
+    if views is None and forwards is None and replies is None and by_emoji is None:
+        return None
+    return MetricSnapshot(
+        PLATFORM,
+        post_id,
+        at,
+        views=views,
+        forwards=forwards,
+        replies=replies,
+        reactions=sum(by_emoji.values()) if by_emoji is not None else None,
+        reactions_by_emoji=by_emoji,
+    )
+
+
+def _reactions(reactions: dict[str, Any]) -> dict[str, int]:
+    """The counts of a ``MessageReactions`` dict, per emoji.
+
+    Custom emoji are ``custom:<document id>``; other kinds are their name without
+    ``Reaction``, lower case (paid stars: ``paid``).
+    """
+    by_emoji: dict[str, int] = {}
+    for result in as_list(reactions.get("results"), "reactions.results"):
+        if not isinstance(result, dict):
+            raise BadRecord(f"reaction is a {type(result).__name__}, not an object")
+        count = check_count(result.get("count"), "reaction count") or 0
+        reaction = result.get("reaction") or {}
+        if not isinstance(reaction, dict):
+            raise BadRecord(f"reaction is a {type(reaction).__name__}, not an object")
+        kind = str(reaction.get("_"))
+        if kind == "ReactionEmoji":
+            key = str(reaction.get("emoticon"))
+        elif kind == "ReactionCustomEmoji":
+            key = f"custom:{reaction.get('document_id')}"
+        else:
+            key = kind.removeprefix("Reaction").lower() or "other"
+        by_emoji[key] = by_emoji.get(key, 0) + count
+    return by_emoji
+
+
+def _has_media(parts: Sequence[dict[str, Any]]) -> bool:
+    for part in parts:
+        media = part.get("media")
+        if media.__class__ is dict and media.get("_") not in NO_MEDIA:
+            return True
+    return False
+
+
+def _forward(fwd: Any) -> tuple[str | None, str | None, str | None]:
+    """``(account, post id, name)`` a message was forwarded from."""
+    if not isinstance(fwd, dict):
+        return None, None, None
+    account = peer_id(fwd.get("from_id"))
+    channel_post = fwd.get("channel_post")
+    post = (
+        telegram_ids.post_id(account, channel_post)
+        if account and channel_post is not None
+        else None
+    )
+    name = check_name(fwd.get("from_name") or fwd.get("post_author"), "forward name")
+    return account, post, name
+
+
+def _reply_to(reply: Any, channel: str) -> str | None:
+    if not isinstance(reply, dict) or reply.get("reply_to_msg_id") is None:
+        return None
+    peer = peer_id(reply.get("reply_to_peer_id")) or channel
+    return telegram_ids.post_id(peer, reply["reply_to_msg_id"])
+
+
+# -- live pages ------------------------------------------------------------------------
 
 
 @dataclass
 class ParsedPage:
-    """Records of one page of history, plus album spans and skip reasons."""
+    """Records of one page of history, the album spans of its posts, and bad messages."""
 
     posts: list[Post] = field(default_factory=list)
     snapshots: list[MetricSnapshot] = field(default_factory=list)
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # album -> (first, last)
-    skipped: Counter[str] = field(default_factory=Counter)
+    spans: list[AlbumSpan] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # for the quarantine
     last_id: int = 0  # highest message id read
 
 
-def group_albums(messages: Iterable[Any]) -> list[list[Any]]:
-    """Messages grouped into albums (same ``grouped_id``), in order of first id."""
-    groups: dict[Any, list[Any]] = {}
-    for msg in sorted(messages, key=lambda m: m.id):
-        gid = getattr(msg, "grouped_id", None)
-        groups.setdefault(("g", gid) if gid else ("m", msg.id), []).append(msg)
-    return sorted(groups.values(), key=lambda parts: parts[0].id)
+def group_albums(messages: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Message dicts grouped into albums (same ``grouped_id``), in order of first id."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for msg in sorted(messages, key=lambda m: m["id"]):
+        gid = msg.get("grouped_id")
+        groups.setdefault(("g", gid) if gid else ("m", msg["id"]), []).append(msg)
+    return sorted(groups.values(), key=lambda parts: parts[0]["id"])
 
 
 def parse_page(
     messages: Sequence[Any], channel: ResolvedChannel, collected_at: datetime
 ) -> ParsedPage:
-    """Posts and snapshots of a page; service messages are counted as skipped."""
+    """Posts, snapshots and album spans of a page of telethon messages.
+
+    Service messages are left out; a message the parser refuses (a date far in the
+    future, a text the store cannot hold) is quarantined, not a failed collection.
+    """
     page = ParsedPage()
-    for parts in group_albums(messages):
-        page.last_id = max(page.last_id, parts[-1].id)
-        real = [m for m in parts if isinstance(m, types.Message)]
+    for parts in group_albums(m.to_dict() for m in messages):
+        page.last_id = max(page.last_id, parts[-1]["id"])
+        real = [m for m in parts if m.get("_") == "Message"]
         if not real:
-            page.skipped["service message"] += len(parts)
             continue
-        post, snapshot = parse_message_group(real, channel, collected_at)
+        try:
+            post, snapshot, span = live_records(real, channel, collected_at)
+        except RECORD_ERRORS as exc:
+            where = f"message {real[0]['id']}"
+            source = f"telegram:{channel.channel_id}"
+            page.rejected.append(reject(source, where, reason_of(exc), jsonable(real[0])))
+            continue
         page.posts.append(post)
-        page.snapshots.append(snapshot)
-        if len(real) > 1:
-            page.spans[post.post_id] = (real[0].id, real[-1].id)
+        if snapshot is not None:
+            page.snapshots.append(snapshot)
+        if span is not None:
+            page.spans.append(span)
     return page
 
 
-def parse_message_group(
-    parts: Sequence[types.Message], channel: ResolvedChannel, collected_at: datetime
-) -> tuple[Post, MetricSnapshot]:
-    """One post (and its metrics) from a message or the parts of an album."""
-    captioned = next((m for m in parts if m.message), parts[0])
-    first = captioned  # as the file importers do: the lowest-id part that has text
-    cid = channel.channel_id
-    text = captioned.message or ""
-    tags, mentions, links = _entities(captioned)
-    edits = [m.edit_date for m in parts if m.edit_date and not m.edit_hide]
-    post = Post(
-        platform=PLATFORM,
-        post_id=f"{cid}/{first.id}",
-        account_id=str(cid),
-        created_at=utc(first.date),
-        text=text,
-        url=_url(channel, first.id),
-        reply_to=_reply_to(first, cid),
-        forwarded_from_account=_fwd_channel(first),
-        forwarded_from_post=_fwd_post(first),
-        forwarded_from_name=_fwd_name(first),
-        hashtags=tags,
-        mentions=mentions,
-        links=links,
-        has_media=any(_has_media(m) for m in parts),
-        edited_at=utc(max(edits)) if edits else None,
-        script=detect_script(text),
+def live_records(
+    parts: Sequence[dict[str, Any]], channel: ResolvedChannel, collected_at: datetime
+) -> tuple[Post, MetricSnapshot | None, AlbumSpan | None]:
+    """:func:`message_records` of messages read live (raw: the first part, JSON-friendly)."""
+    raw = jsonable(parts[0])
+    if len(parts) > 1:
+        raw["album_ids"] = [m["id"] for m in parts]
+        raw["album_parts"] = [jsonable(m) for m in parts[1:]]
+    return message_records(
+        parts,
+        usernames={str(channel.channel_id): channel.username} if channel.username else {},
         source=SOURCE,
         collected_at=collected_at,
-        raw=_raw(parts),
+        now=collected_at,
+        raw=raw,
     )
-    return post, snapshot_of(parts, post.post_id, collected_at)
-
-
-def snapshot_of(
-    parts: Sequence[types.Message], post_id: str, captured_at: datetime
-) -> MetricSnapshot:
-    """Views and forwards (largest part), replies and reactions (summed) of a post."""
-    by_emoji: Counter[str] = Counter()
-    for msg in parts:
-        by_emoji.update(reaction_counts(msg))
-    views = [m.views for m in parts if m.views is not None]
-    forwards = [m.forwards for m in parts if m.forwards is not None]
-    replies = [m.replies.replies for m in parts if m.replies is not None]
-    return MetricSnapshot(
-        platform=PLATFORM,
-        post_id=post_id,
-        captured_at=captured_at,
-        views=max(views) if views else None,
-        forwards=max(forwards) if forwards else None,
-        replies=sum(replies) if replies else None,
-        reactions=sum(by_emoji.values()),
-        reactions_by_emoji=dict(by_emoji),
-    )
-
-
-def reaction_counts(msg: types.Message) -> dict[str, int]:
-    """Reactions per emoji (custom emoji as ``custom:<id>``, paid stars as ``paid``)."""
-    found: dict[str, int] = {}
-    results = msg.reactions.results if msg.reactions is not None else []
-    for rc in results:
-        reaction = rc.reaction
-        if isinstance(reaction, types.ReactionEmoji):
-            key = reaction.emoticon
-        elif isinstance(reaction, types.ReactionCustomEmoji):
-            key = f"custom:{reaction.document_id}"
-        else:
-            key = type(reaction).__name__.removeprefix("Reaction").lower() or "other"
-        found[key] = found.get(key, 0) + rc.count
-    return found
-
-
-def _entities(msg: types.Message) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    hidden = []
-    for entity in msg.entities or ():
-        if isinstance(entity, types.MessageEntityTextUrl):
-            hidden.append(entity.url)
-    return extract_entities(msg.message or "", tuple(hidden))
-
-
-def _url(channel: ResolvedChannel, msg_id: int) -> str:
-    if channel.username:
-        return URL_PUBLIC.format(username=channel.username, msg_id=msg_id)
-    return URL_PRIVATE.format(channel_id=channel.channel_id, msg_id=msg_id)
-
-
-def _reply_to(msg: types.Message, cid: int) -> str | None:
-    header = msg.reply_to
-    if not isinstance(header, types.MessageReplyHeader) or header.reply_to_msg_id is None:
-        return None
-    peer = header.reply_to_peer_id
-    where = peer.channel_id if isinstance(peer, types.PeerChannel) else cid
-    return f"{where}/{header.reply_to_msg_id}"
-
-
-def _fwd_channel(msg: types.Message) -> str | None:
-    fwd = msg.fwd_from
-    if fwd is None or fwd.from_id is None:
-        return None
-    peer = fwd.from_id
-    for attr in ("channel_id", "user_id", "chat_id"):
-        if hasattr(peer, attr):
-            return str(getattr(peer, attr))
-    return None
-
-
-def _fwd_post(msg: types.Message) -> str | None:
-    fwd = msg.fwd_from
-    if fwd is None or fwd.channel_post is None or not isinstance(fwd.from_id, types.PeerChannel):
-        return None
-    return f"{fwd.from_id.channel_id}/{fwd.channel_post}"
-
-
-def _fwd_name(msg: types.Message) -> str | None:
-    fwd = msg.fwd_from
-    if fwd is None:
-        return None
-    return fwd.from_name or fwd.post_author
-
-
-def _has_media(msg: types.Message) -> bool:
-    return msg.media is not None and not isinstance(
-        msg.media, types.MessageMediaWebPage | types.MessageMediaEmpty
-    )
-
-
-def _raw(parts: Sequence[types.Message]) -> dict[str, Any]:
-    raw = jsonable(parts[0].to_dict())
-    if len(parts) > 1:
-        raw["album_ids"] = [m.id for m in parts]
-        raw["album_parts"] = [jsonable(m.to_dict()) for m in parts[1:]]
-    return raw

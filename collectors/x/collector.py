@@ -80,7 +80,8 @@ class XCollector:
         response = self.api.get_user(username)
         if response.data is None:
             raise XSourceUnavailable(f"X user @{username} not found (suspended or renamed?)")
-        account = user_account(response.data.data, clock_now(self.clock))
+        user = response.data.data
+        account = user_account(user, clock_now(self.clock), raw=dict(user))
         with self.store.begin() as conn:
             self.store.upsert_accounts(conn, [account])
         return account.account_id
@@ -96,8 +97,8 @@ class XCollector:
             tweets = [t.data for t in response.data or ()]
             users = [u.data for u in (response.includes or {}).get("users", ())]
             now = clock_now(self.clock)
-            accounts, posts, snapshots = page_records(tweets, users, now)
-            ids = [p.post_id for p in posts]
+            page = page_records(tweets, users, now)
+            ids = [p.post_id for p in page.posts]
             if ids:
                 newest = _max_id(newest, *ids)
                 lowest = _min_id(lowest, *ids)
@@ -106,9 +107,10 @@ class XCollector:
             position = (newest or since) if done else since
             with self.store.begin() as conn:
                 counts = self.store.write_batch(
-                    accounts=accounts,
-                    posts=posts,
-                    snapshots=snapshots,
+                    accounts=page.accounts,
+                    posts=page.posts,
+                    snapshots=page.snapshots,
+                    rejected=page.rejected,
                     source=SOURCE,
                     cursor=(PLATFORM, key, position),
                     conn=conn,
@@ -141,8 +143,9 @@ class XCollector:
         response = self.api.get_tweets(ids)
         tweets = [t.data for t in response.data or ()]
         now = clock_now(self.clock)
-        snapshots = [tweet_snapshot(t, now) for t in tweets]
-        users = [user_account(u.data, now) for u in (response.includes or {}).get("users", ())]
+        snapshots = [s for s in (tweet_snapshot(t, now) for t in tweets) if s is not None]
+        included = (response.includes or {}).get("users", ())
+        users = [user_account(u.data, now, raw=dict(u.data)) for u in included]
         deleted, unavailable = missing_ids(ids, (t["id"] for t in tweets), response.errors or ())
         if unavailable:
             log.info("%d tweets unavailable (protected or suspended)", len(unavailable))

@@ -27,5 +27,6 @@ TWEET_FIELDS = [
     "referenced_tweets",
     "author_id",
     "attachments",
+    "note_tweet",  # the full text of a post longer than 280 characters
 ]
 USER_FIELDS = ["public_metrics", "username", "name", "verified_type"]

@@ -1,17 +1,43 @@
-"""X API v2 payloads → narrmon records. Pure: plain dicts in, records out.
+"""X API v2 tweets and users → narrmon records: the one parser of X payloads.
 
-tweepy's ``Tweet`` and ``User`` objects carry the payload as ``.data``; the collector
-passes those dicts here. As in the X file importer, X's ``impression_count`` is kept as
-``impressions`` (``views`` is Telegram's); reports read either as the reach figure.
+The live collector passes the ``.data`` dicts of tweepy's ``Tweet`` and ``User``
+objects; the X file importer passes the tweets and users of its JSON lines. Both get
+the same records; only ``source``, the capture time and the raw payload differ. Pure:
+plain dicts in, records out. A value of a shape the API does not send raises
+:class:`~collectors.importers.common.BadRecord` (or one of
+:data:`~collectors.importers.common.RECORD_ERRORS`).
+
+- A tweet's text is its ``note_tweet.text`` when present (the full text of a long
+  post: ``text`` is then cut at 280 characters), else ``text``. Hashtags, mentions and
+  links come from ``entities`` (``unwound_url``, else ``expanded_url``, else ``url``),
+  else from the text.
+- ``public_metrics`` become one snapshot: ``retweet_count`` → reposts, ``reply_count``
+  → replies, ``like_count`` → likes, ``quote_count`` → quotes, ``bookmark_count`` →
+  bookmarks, ``impression_count`` → ``impressions`` (``views`` is Telegram's; reports
+  read either as the reach figure). A tweet without them has no snapshot.
+- Tweets need ``id``, ``text``, ``created_at`` and ``author_id`` (``tweet.fields``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from collectors.importers.common import detect_script
+from collectors.importers.common import (
+    RECORD_ERRORS,
+    BadRecord,
+    as_list,
+    check_count,
+    check_name,
+    check_not_future,
+    check_text,
+    parse_time,
+    reason_of,
+    reject,
+    required,
+)
 from collectors.x.constants import (
     KIND_USER,
     NOT_FOUND_TYPE,
@@ -20,100 +46,140 @@ from collectors.x.constants import (
     URL_TWEET,
     URL_TWEET_ANON,
 )
-from narrmon.records import Account, MetricSnapshot, Post, utc
+from narrmon.records import Account, MetricSnapshot, Post, Rejected
+from narrmon.text import extract_entities, post_script
 
 UNKNOWN_LANGS = frozenset({"und", "zxx", "qme", "qht", "qam", "qct"})  # X's "no language"
 REFERENCE_FIELDS = {"replied_to": "reply_to", "quoted": "quoted_id", "retweeted": "reposted_id"}
+METRICS = {
+    "retweet_count": "reposts",
+    "reply_count": "replies",
+    "like_count": "likes",
+    "quote_count": "quotes",
+    "bookmark_count": "bookmarks",
+    "impression_count": "impressions",
+}
 
 
-def parse_time(value: str) -> datetime:
-    """An X timestamp (``2024-03-01T10:00:00.000Z``) as aware UTC."""
-    return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-
-
-def user_account(user: Mapping[str, Any], observed_at: datetime) -> Account:
+def user_account(user: Any, observed_at: datetime, raw: Any = None) -> Account:
     """An X user as an :class:`Account`; followers from ``public_metrics``."""
-    metrics = user.get("public_metrics") or {}
-    followers = metrics.get("followers_count")
+    user_id = str(required(user, "id", "user id"))
+    metrics = user.get("public_metrics")
+    metrics = metrics if isinstance(metrics, dict) else {}
+    followers = check_count(metrics.get("followers_count"), "followers_count")
+    name = user.get("name")
     return Account(
         platform=PLATFORM,
-        account_id=str(user["id"]),
-        handle=user.get("username"),
-        title=user.get("name"),
+        account_id=user_id,
+        handle=check_name(user.get("username"), "username"),
+        title=check_text(name, "name") if isinstance(name, str) else None,
         followers=followers,
         kind=KIND_USER,
         observed_at=observed_at if followers is not None else None,
-        raw=dict(user),
+        raw=raw,
     )
 
 
-def tweet_post(
-    tweet: Mapping[str, Any], usernames: Mapping[str, str], collected_at: datetime
-) -> Post:
-    """A tweet as a :class:`Post`; ``usernames`` maps author ids to handles for the URL."""
-    tweet_id = str(tweet["id"])
-    author = str(tweet.get("author_id") or "")
+def tweet_records(
+    tweet: Any,
+    username: str | None,
+    collected_at: datetime,
+    *,
+    source: str,
+    now: datetime,
+    raw: Any = None,
+) -> tuple[Post, MetricSnapshot | None]:
+    """A tweet's post and snapshot; ``username`` is its author's, for the URL, when known."""
+    tweet_id = str(required(tweet, "id", "tweet id"))
+    author_id = str(required(tweet, "author_id", "author_id (request tweet.fields=author_id)"))
+    if not tweet.get("created_at"):
+        raise BadRecord("missing created_at (request tweet.fields=created_at)")
+    created = check_not_future(parse_time(tweet["created_at"], "created_at"), "created_at", now)
+    note = tweet.get("note_tweet")
+    full_text = note.get("text") if isinstance(note, dict) and note.get("text") else None
+    text = check_text(full_text or required(tweet, "text"))
+    hashtags, mentions, links = _entities(tweet.get("entities"), text)
     refs = {
         REFERENCE_FIELDS[r["type"]]: str(r["id"])
-        for r in tweet.get("referenced_tweets") or ()
-        if r.get("type") in REFERENCE_FIELDS
+        for r in as_list(tweet.get("referenced_tweets"), "referenced_tweets")
+        if isinstance(r, dict) and r.get("type") in REFERENCE_FIELDS and r.get("id")
     }
-    entities = tweet.get("entities") or {}
-    username = usernames.get(author)
-    text = tweet.get("text") or ""
-    return Post(
-        platform=PLATFORM,
-        post_id=tweet_id,
-        account_id=author,
-        created_at=parse_time(tweet["created_at"]),
-        text=text,
+    attachments = tweet.get("attachments")
+    attachments = attachments if isinstance(attachments, dict) else {}
+    lang = tweet.get("lang")
+    post = Post(
+        PLATFORM,
+        tweet_id,
+        author_id,
+        created,
+        text,
         url=URL_TWEET.format(username=username, tweet_id=tweet_id)
         if username
         else URL_TWEET_ANON.format(tweet_id=tweet_id),
-        reply_to=refs.get("reply_to"),
-        quoted_id=refs.get("quoted_id"),
-        reposted_id=refs.get("reposted_id"),
-        hashtags=_unique(h.get("tag") for h in entities.get("hashtags") or ()),
-        mentions=_unique(m.get("username") for m in entities.get("mentions") or ()),
-        links=_unique(u.get("expanded_url") or u.get("url") for u in entities.get("urls") or ()),
-        has_media=bool((tweet.get("attachments") or {}).get("media_keys")),
-        lang=None if tweet.get("lang") in UNKNOWN_LANGS else tweet.get("lang"),
-        script=detect_script(text),
-        source=SOURCE,
+        hashtags=hashtags,
+        mentions=mentions,
+        links=links,
+        has_media=bool(attachments.get("media_keys")),
+        lang=lang if isinstance(lang, str) and lang not in UNKNOWN_LANGS else None,
+        script=post_script(text),
+        source=source,
         collected_at=collected_at,
-        raw=dict(tweet),
+        raw=raw,
+        **refs,
     )
+    return post, tweet_snapshot(tweet, collected_at)
 
 
-def tweet_snapshot(tweet: Mapping[str, Any], captured_at: datetime) -> MetricSnapshot:
-    """The tweet's ``public_metrics`` at ``captured_at``; absent ones stay None."""
-    m = tweet.get("public_metrics") or {}
-    return MetricSnapshot(
-        platform=PLATFORM,
-        post_id=str(tweet["id"]),
-        captured_at=captured_at,
-        replies=m.get("reply_count"),
-        likes=m.get("like_count"),
-        reposts=m.get("retweet_count"),
-        quotes=m.get("quote_count"),
-        bookmarks=m.get("bookmark_count"),
-        impressions=m.get("impression_count"),
-    )
+def tweet_snapshot(tweet: Mapping[str, Any], captured_at: datetime) -> MetricSnapshot | None:
+    """The tweet's ``public_metrics`` at ``captured_at`` (absent ones None), or None."""
+    metrics = tweet.get("public_metrics")
+    if not isinstance(metrics, dict):
+        return None
+    values = {ours: check_count(metrics.get(key), key) for key, ours in METRICS.items()}
+    return MetricSnapshot(PLATFORM, str(tweet["id"]), captured_at, **values)
+
+
+@dataclass
+class ParsedPage:
+    """Records of one page of results read live, and what the parser refused."""
+
+    accounts: list[Account] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
+    snapshots: list[MetricSnapshot] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # for the quarantine
 
 
 def page_records(
     tweets: Iterable[Mapping[str, Any]],
     users: Iterable[Mapping[str, Any]],
     collected_at: datetime,
-) -> tuple[list[Account], list[Post], list[MetricSnapshot]]:
-    """Accounts, posts and snapshots of one page of results."""
-    accounts = [user_account(u, collected_at) for u in users]
-    usernames = {a.account_id: a.handle for a in accounts if a.handle}
-    posts, snapshots = [], []
+) -> ParsedPage:
+    """Accounts, posts and snapshots of one page; a refused tweet or user is quarantined."""
+    page = ParsedPage()
+    for user in users:
+        try:
+            page.accounts.append(user_account(user, collected_at, raw=dict(user)))
+        except RECORD_ERRORS as exc:
+            page.rejected.append(reject("x:api", f"user {user.get('id')}", reason_of(exc), user))
+    usernames = {a.account_id: a.handle for a in page.accounts if a.handle}
     for tweet in tweets:
-        posts.append(tweet_post(tweet, usernames, collected_at))
-        snapshots.append(tweet_snapshot(tweet, collected_at))
-    return accounts, posts, snapshots
+        try:
+            post, snapshot = tweet_records(
+                tweet,
+                usernames.get(str(tweet.get("author_id"))),
+                collected_at,
+                source=SOURCE,
+                now=collected_at,
+                raw=dict(tweet),
+            )
+        except RECORD_ERRORS as exc:
+            where = f"tweet {tweet.get('id')}"
+            page.rejected.append(reject("x:api", where, reason_of(exc), tweet))
+            continue
+        page.posts.append(post)
+        if snapshot is not None:
+            page.snapshots.append(snapshot)
+    return page
 
 
 def missing_ids(
@@ -143,5 +209,17 @@ def _is_not_found(err: Mapping[str, Any]) -> bool:
     return err.get("type") == NOT_FOUND_TYPE or "Not Found" in title
 
 
-def _unique(items: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(i for i in items if i))
+def _entities(entities: Any, text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Hashtags, mentions and expanded links from ``entities``, else from the text."""
+    if not isinstance(entities, dict):
+        return extract_entities(text)
+    hashtags, mentions, urls = (
+        [e for e in as_list(entities.get(key), f"entities.{key}") if isinstance(e, dict)]
+        for key in ("hashtags", "mentions", "urls")
+    )
+    links = [u.get("unwound_url") or u.get("expanded_url") or u.get("url") for u in urls]
+    tags = [h.get("tag") for h in hashtags]
+    names = [m.get("username") for m in mentions]
+    return tuple(
+        tuple(dict.fromkeys(str(v) for v in values if v)) for values in (tags, names, links)
+    )  # type: ignore[return-value]

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from narrmon.records import Account, MetricSnapshot, Post, Rejected, Skipped
-from narrmon.store import BatchCounts, Store
+from narrmon.records import Account, AlbumSpan, MetricSnapshot, Post, Rejected, Skipped
+from narrmon.store import BatchCounts, Store, collect_state
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class _Batch:
         self.posts: list[Post] = []
         self.snapshots: list[MetricSnapshot] = []
         self.rejected: list[Rejected] = []
+        self.spans: dict[str, dict[str, tuple[int, int]]] = {}  # platform -> post -> span
 
     def size(self) -> int:
         return len(self.posts) + len(self.snapshots) + len(self.rejected)
@@ -70,6 +71,8 @@ class _Batch:
             self.accounts.append(record)
         elif isinstance(record, Rejected):
             self.rejected.append(record)
+        elif isinstance(record, AlbumSpan):
+            self.spans.setdefault(record.platform, {})[record.post_id] = (record.first, record.last)
         else:  # pragma: no cover - importers yield only records
             raise TypeError(f"not a record: {record!r}")
 
@@ -155,14 +158,18 @@ def _consume(
 
     def flush() -> None:
         nonlocal batch
-        counts = store.write_batch(
-            accounts=batch.accounts,
-            posts=batch.posts,
-            snapshots=batch.snapshots,
-            rejected=batch.rejected,
-            source=kind,
-            run_id=run_id,
-        )
+        with store.begin() as conn:
+            counts = store.write_batch(
+                accounts=batch.accounts,
+                posts=batch.posts,
+                snapshots=batch.snapshots,
+                rejected=batch.rejected,
+                source=kind,
+                run_id=run_id,
+                conn=conn,
+            )
+            for platform, spans in batch.spans.items():  # after their posts, in one transaction
+                collect_state.set_album_spans(conn, platform, spans)
         file_counts.add(counts)
         report.counts.add(counts)
         batch = _Batch()
@@ -199,7 +206,7 @@ def _consume(
                 elif isinstance(record, (Post, MetricSnapshot)):
                     read += 1
                 batch.add(record)
-                if isinstance(record, Account):
+                if isinstance(record, Account | AlbumSpan):
                     continue
             size += 1
             if size >= batch_size:

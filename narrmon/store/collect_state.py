@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, func, select, update
 
+from narrmon import telegram_ids
 from narrmon.store import schema
 from narrmon.store.core import LOOKUP_CHUNK, Store, now_utc
 
@@ -151,9 +152,7 @@ def last_stored_message_id(store: Store, channel_id: str) -> int | None:
     )
     with store.engine.connect() as conn:
         for post_id, last in conn.execute(q):
-            _, _, tail = post_id.rpartition("/")
-            if not tail.isdigit():
-                continue
-            top = max(int(tail), last or 0)
-            best = top if best is None else max(best, top)
+            span = telegram_ids.message_span(post_id, None, last)
+            if span is not None:
+                best = span[1] if best is None else max(best, span[1])
     return best

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from narrmon import telegram_ids
 from narrmon.store import schema
 from narrmon.store.core import Store
 
@@ -60,6 +61,7 @@ def telegram_gaps(store: Store) -> list[dict[str, Any]]:
     Message ids grow by one per message in a channel, so an id never collected is a
     message deleted before we saw it or a hole in collection. Album posts cover the ids
     ``first_msg_id`` to ``last_msg_id``. Posts found deleted later are counted apart.
+    The rule is :func:`narrmon.telegram_ids.missing_ranges`, as in the reports.
     """
     p, a = schema.posts, schema.accounts
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -69,11 +71,9 @@ def telegram_gaps(store: Store) -> list[dict[str, Any]]:
     ).where(p.c.platform == "telegram")
     with store.engine.connect() as conn:
         for account_id, post_id, first, last, gone in conn.execute(q):
-            tail = post_id.rpartition("/")[2]
-            if not tail.isdigit():
+            span = telegram_ids.message_span(post_id, first, last)
+            if span is None:
                 continue
-            anchor = int(tail)
-            span = (min(anchor, first or anchor), max(anchor, last or anchor))
             spans.setdefault(account_id, []).append(span)
             if gone is not None:
                 deleted[account_id] = deleted.get(account_id, 0) + 1
@@ -86,26 +86,17 @@ def telegram_gaps(store: Store) -> list[dict[str, Any]]:
         )
     rows = []
     for account_id, ranges in spans.items():
-        ranges.sort()
-        missing = holes = largest = 0
-        covered_to = ranges[0][1]
-        for first, last in ranges[1:]:
-            gap = first - covered_to - 1
-            if gap > 0:
-                missing += gap
-                holes += 1
-                largest = max(largest, gap)
-            covered_to = max(covered_to, last)
+        sizes = [last - first + 1 for first, last in telegram_ids.missing_ranges(ranges)]
         rows.append(
             {
                 "account_id": account_id,
                 "handle": handles.get(account_id),
                 "posts": len(ranges),
-                "first_id": ranges[0][0],
-                "last_id": covered_to,
-                "missing_ids": missing,
-                "holes": holes,
-                "largest_hole": largest,
+                "first_id": min(first for first, _ in ranges),
+                "last_id": max(last for _, last in ranges),
+                "missing_ids": sum(sizes),
+                "holes": len(sizes),
+                "largest_hole": max(sizes, default=0),
                 "deleted": deleted.get(account_id, 0),
             }
         )
