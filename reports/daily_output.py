@@ -56,19 +56,6 @@ LABEL_NAMES = {
 }
 CHART_W, CHART_H, CHART_PAD = 480, 240, 52
 FONT_PX = 14  # chart text; the SVG scales to the page width
-CSV_SECTIONS = (
-    "labels",
-    "trend",
-    "reach_growth",
-    "top_posts",
-    "top_posts_by_label",
-    "top_accounts",
-    "new_accounts",
-    "amplification",
-    "amplification_self",
-    "spikes",
-    "gaps",
-)
 
 
 def fmt_int(value: Any) -> str:
