@@ -74,10 +74,10 @@ def _config() -> Any:
 
 
 def _context() -> tuple[Any, Any]:
-    from narrmon.store import Store
+    from narrmon.config import open_store
 
     config = _config()
-    return config, Store(os.environ.get("NARRMON_DB_URL") or config.db_url)
+    return config, open_store(config)
 
 
 def _require_model(config: Any) -> None:

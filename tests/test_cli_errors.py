@@ -25,8 +25,8 @@ from narrmon.store import Store
 from reports.pull import read_pull, write_pull
 from tests.report_store import DAY, build
 
-NOT_FOUND = "error: no narrmon store at {url}: check --db or $NARRMON_DB_URL, or create one with "
-NOT_FOUND += "`narrmon init` or `narrmon import`"
+NOT_FOUND = "error: no narrmon store at {url}: check --db, $NARRMON_DB_URL or the configuration's "
+NOT_FOUND += "db_url, or create one with `narrmon init` or `narrmon import`"
 SCRIPT = Path(sys.executable).parent / "narrmon"  # the console script the venv installed
 
 READ_ONLY = [

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console, open_store
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console
 
 telegram_app = typer.Typer(help="Telegram account set-up.", no_args_is_help=True)
 
@@ -36,7 +36,7 @@ def collect_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Collect new posts from Telegram channels and X accounts and searches."""
-    from narrmon.config import load_config
+    from narrmon.config import load_config, open_store
     from narrmon.pipeline.collect import PLATFORM_CHOICES, collect
 
     if platform not in PLATFORM_CHOICES:
@@ -44,7 +44,7 @@ def collect_cmd(
             f"{platform!r} is not one of: {' | '.join(PLATFORM_CHOICES)}", param_hint="PLATFORM"
         )
     cfg = load_config(config)
-    store = open_store(db or cfg.db_url)
+    store = open_store(cfg, db)
     report = collect(cfg, store, platform, channel or None)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -67,11 +67,11 @@ def refresh_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Re-read the reach of recent posts and record which ones were deleted."""
-    from narrmon.config import load_config
+    from narrmon.config import load_config, open_store
     from narrmon.pipeline.collect import refresh
 
     cfg = load_config(config)
-    report = refresh(cfg, open_store(db or cfg.db_url), days)
+    report = refresh(cfg, open_store(cfg, db), days)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

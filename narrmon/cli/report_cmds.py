@@ -15,9 +15,8 @@ from narrmon.cli.common import (
     JsonOption,
     console,
     err_console,
-    open_store,
 )
-from narrmon.config import load_config
+from narrmon.config import config_and_store
 
 ModelOption = Annotated[
     str | None,
@@ -57,7 +56,7 @@ def daily_cmd(
     from narrmon.pipeline.report import daily_report
 
     paths = daily_report(
-        load_config(config), open_store(db, create=False), day, out, model_version=model_version
+        *config_and_store(config, db, create=False), day, out, model_version=model_version
     )
     console.print(f"daily report {day}: {paths[0]}")
     console.print(f"  figures: {paths[1]} and {len(paths) - 2} CSV files in {paths[0].parent}")
@@ -83,7 +82,7 @@ def weekly_cmd(
     from narrmon.pipeline.report import weekly_report
 
     path = weekly_report(
-        load_config(config), open_store(db, create=False), week, out, model_version=model_version
+        *config_and_store(config, db, create=False), week, out, model_version=model_version
     )
     console.print(f"weekly report {week}: {path}")
 
@@ -124,6 +123,7 @@ def pull_cmd(
         bool, typer.Option("--bom", help="CSV: start with a UTF-8 BOM (for Excel).")
     ] = False,
     model_version: ModelOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Pull posts with their latest metrics, labels and scores into a file, one row per post."""
@@ -151,6 +151,7 @@ def pull_cmd(
         min_score=min_score,
         model_version=model_version,
         db=db,
+        config=config,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CutTextWarning)
@@ -178,8 +179,7 @@ def alerts_cmd(
     from reports.alerts import alert_text
 
     result = alerts(
-        load_config(config),
-        open_store(db, create=False),
+        *config_and_store(config, db, create=False),
         day,
         model_version=model_version,
         send=send,

@@ -128,7 +128,8 @@ class Store:
 
     def _not_found(self) -> StoreNotFound:
         return StoreNotFound(
-            f"no narrmon store at {self.describe()}: check --db or ${ENV_DB_URL}, "
+            f"no narrmon store at {self.describe()}: check --db, ${ENV_DB_URL} or the "
+            "configuration's db_url, "
             "or create one with `narrmon init` or `narrmon import`"
         )
 
