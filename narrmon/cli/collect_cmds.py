@@ -124,10 +124,12 @@ def print_rows(report, *, title: str) -> None:
 
 def status_text(row) -> str:
     """``ok``, ``deferred until … (why)`` or ``failed: why``."""
-    if row.status == "deferred":
+    from collectors.outcome import DEFERRED, FAILED, OK
+
+    if row.status == DEFERRED:
         when = f" until {row.deferred_until:%Y-%m-%d %H:%M} UTC" if row.deferred_until else ""
-        return f"deferred{when}: {row.reason}"
-    if row.status == "failed":
-        return f"failed: {row.reason}"
+        return f"{DEFERRED}{when}: {row.reason}"
+    if row.status == FAILED:
+        return f"{FAILED}: {row.reason}"
     extra = f", {row.deleted} deleted" if row.deleted else ""
-    return f"ok{extra}"
+    return f"{OK}{extra}"
