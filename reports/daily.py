@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, exists, func, select
 from narrmon.config import AlertsConfig
 from narrmon.records import LABELS
 from narrmon.store import schema
-from reports.alerts import find_spikes
+from reports.alerts import Spike, find_spikes
 from reports.data import (
     ALL,
     DEFINITIONS,
@@ -412,9 +412,19 @@ def _snapshot_window(rows: list[PostRow]) -> dict[str, Any]:
 
 
 def daily_figures(
-    conn: Connection, version: str, day: date, alerts: AlertsConfig, now: datetime
+    conn: Connection,
+    version: str,
+    day: date,
+    alerts: AlertsConfig,
+    now: datetime,
+    spikes: list[Spike] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the daily report for ``day`` (a UTC day), JSON-ready."""
+    """Every figure of the daily report for ``day`` (a UTC day), JSON-ready.
+
+    ``spikes``: the day's spikes when the caller has found them already.
+    """
+    if spikes is None:
+        spikes = find_spikes(conn, version, day, alerts)
     start = day_start(day)
     end = start + timedelta(days=1)
     rows = load_window(conn, start, end, version)
@@ -438,7 +448,7 @@ def daily_figures(
         "amplification": edges[:TOP_EDGES],
         "amplification_edges": len(edges),
         "amplification_self": own,
-        "spikes": [s.as_dict() for s in find_spikes(conn, version, day, alerts)],
+        "spikes": [s.as_dict() for s in spikes],
         "alerts_rule": {
             "k": alerts.k,
             "min_count": alerts.min_count,

@@ -27,6 +27,7 @@ ModelOption = Annotated[
     ),
 ]
 FORMAT_HELP = "csv | parquet | xlsx | jsonl"
+SMTP_HELP = "(config smtp; password from $NARRMON_SMTP_PASSWORD)."
 
 report_app = typer.Typer(help="Daily HTML/CSV/JSON report and weekly PDF.", no_args_is_help=True)
 
@@ -74,17 +75,19 @@ def weekly_cmd(
             show_default=False,
         ),
     ] = None,
+    send: Annotated[bool, typer.Option("--send", help=f"E-mail the PDF {SMTP_HELP}")] = False,
     model_version: ModelOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Write the weekly PDF of one ISO week."""
-    from narrmon.pipeline.report import weekly_report
+    from narrmon.pipeline.report import send_weekly, weekly_report
 
-    path = weekly_report(
-        *config_and_store(config, db, create=False), week, out, model_version=model_version
-    )
+    settings, store = config_and_store(config, db, create=False)
+    path = weekly_report(settings, store, week, out, model_version=model_version)
     console.print(f"weekly report {week}: {path}")
+    if send:
+        console.print(f"e-mailed to {send_weekly(settings, week, path)} recipient(s)")
 
 
 def pull_cmd(
@@ -163,12 +166,7 @@ def pull_cmd(
 
 def alerts_cmd(
     day: Annotated[str, typer.Option("--date", help="UTC day, YYYY-MM-DD.", show_default=False)],
-    send: Annotated[
-        bool,
-        typer.Option(
-            "--send", help="E-mail the spikes (config smtp; password from $NARRMON_SMTP_PASSWORD)."
-        ),
-    ] = False,
+    send: Annotated[bool, typer.Option("--send", help=f"E-mail the spikes {SMTP_HELP}")] = False,
     model_version: ModelOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
