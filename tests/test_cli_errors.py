@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 import narrmon
-from narrmon.cli import app, main
+from narrmon.cli import app
 from narrmon.config import load_config
 from narrmon.errors import ConfigError, InputError, StoreNotFound
 from narrmon.pipeline import import_paths, report
@@ -40,19 +40,6 @@ READ_ONLY = [
     ["label", "import", "{tmp}/answers.csv"],
     ["classify"],
 ]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]):
-    """``run(*args)``: the CLI as the console script runs it; returncode, stdout, stderr."""
-
-    def invoke(*args: str) -> subprocess.CompletedProcess:
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return invoke
 
 
 def _error_line(result: subprocess.CompletedProcess) -> str:

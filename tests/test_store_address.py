@@ -7,14 +7,12 @@ winning URL (and create nothing); a creating one must create exactly that store.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import narrmon
 from narrmon import orchestration
-from narrmon.cli import main
 from narrmon.errors import StoreNotFound
 from narrmon.store import Store
 from tests.report_store import DAY
@@ -56,17 +54,6 @@ def _layers(tmp: Path, monkeypatch: pytest.MonkeyPatch, winner: str, *, existing
     if "env" in active:
         monkeypatch.setenv("NARRMON_DB_URL", _url(tmp, "env"))
     return ["--db", _url(tmp, "flag")] if winner == "flag" else []
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]):
-    def invoke(*args: str) -> subprocess.CompletedProcess:
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return invoke
 
 
 @pytest.mark.parametrize("winner", LAYERS)
