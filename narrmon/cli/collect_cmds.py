@@ -36,13 +36,11 @@ def collect_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Collect new posts from Telegram channels and X accounts and searches."""
+    from narrmon.cli.common import require_choice
     from narrmon.config import load_config, open_store
     from narrmon.pipeline.collect import PLATFORM_CHOICES, collect
 
-    if platform not in PLATFORM_CHOICES:
-        raise typer.BadParameter(
-            f"{platform!r} is not one of: {' | '.join(PLATFORM_CHOICES)}", param_hint="PLATFORM"
-        )
+    require_choice(platform, PLATFORM_CHOICES, "PLATFORM")
     cfg = load_config(config)
     store = open_store(cfg, db)
     report = collect(cfg, store, platform, channel or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,14 @@ ConfigOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def require_choice(value: str, choices: Sequence[str], hint: str) -> None:
+    """A usage error (exit 2) naming ``hint`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of: {' | '.join(choices)}", param_hint=hint)
+
+
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object instead of tables.")
 ]

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, require_choice
 from narrmon.config import config_and_store
 
 GRAPH_FORMATS = ("gexf", "graphml", "csv")
@@ -107,10 +107,7 @@ def network_cmd(
     """Export the amplification and coordination graph of a window for Gephi."""
     from narrmon.pipeline.coordination import network
 
-    if fmt not in GRAPH_FORMATS:
-        raise typer.BadParameter(
-            f"{fmt!r} is not one of: {' | '.join(GRAPH_FORMATS)}", param_hint="--format"
-        )
+    require_choice(fmt, GRAPH_FORMATS, "--format")
     if out.is_dir():
         hint = f"{out} is a folder: give a file name, such as {out / f'network.{fmt}'}"
         raise typer.BadParameter(hint, param_hint="--out")

@@ -9,13 +9,7 @@ from typing import Annotated
 
 import typer
 
-from narrmon.cli.common import (
-    ConfigOption,
-    DbOption,
-    JsonOption,
-    console,
-    err_console,
-)
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console
 from narrmon.config import config_and_store
 
 ModelOption = Annotated[
@@ -131,11 +125,11 @@ def pull_cmd(
 ) -> None:
     """Pull posts with their latest metrics, labels and scores into a file, one row per post."""
     import narrmon
+    from narrmon.cli.common import require_choice
     from narrmon.pipeline.report import export_pull
     from reports.pull import FORMATS, CutTextWarning, suffix_mismatch
 
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of: {FORMAT_HELP}", param_hint="--format")
+    require_choice(fmt, FORMATS, "--format")
     if mismatch := suffix_mismatch(out, fmt):
         raise typer.BadParameter(mismatch, param_hint="--out")
     if out.is_dir():

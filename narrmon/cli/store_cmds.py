@@ -38,6 +38,7 @@ def init(db: DbOption = None, config: ConfigOption = None) -> None:
 def import_cmd(
     kind: Annotated[str, typer.Argument(help=KIND_HELP, show_default=False)],
     paths: Annotated[list[Path], typer.Argument(help="Files to import.", show_default=False)],
+    config: ConfigOption = None,
     all_chats: Annotated[
         bool,
         typer.Option(
@@ -46,14 +47,13 @@ def import_cmd(
         ),
     ] = False,
     db: DbOption = None,
-    config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import exported or dumped posts from files (see the README for each format)."""
     from collectors.importers import KINDS
+    from narrmon.cli.common import require_choice
 
-    if kind not in KINDS:
-        raise typer.BadParameter(f"{kind!r} is not one of: {KIND_HELP}", param_hint="KIND")
+    require_choice(kind, KINDS, "KIND")
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         err_console.print(f"[bold red]error:[/] no such file: {', '.join(missing)}")
