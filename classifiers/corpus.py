@@ -104,11 +104,3 @@ def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:
             handle.write(orjson.dumps(row) + b"\n")
             n += 1
     return n
-
-
-def file_sha256(paths: Sequence[Path | str]) -> str:
-    """SHA-256 over the bytes of the given files, in order."""
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(Path(path).read_bytes())
-    return digest.hexdigest()

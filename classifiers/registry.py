@@ -73,7 +73,7 @@ def save(model: NarrativeModel, models_dir: Path | str, *, activate: bool = True
     folder.mkdir(parents=True)
     joblib.dump(model, folder / MODEL_FILE, compress=3)
     (folder / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
-    (folder / CARD_FILE).write_text(model_card(meta), encoding="utf-8")
+    (folder / CARD_FILE).write_text(card_markdown(meta), encoding="utf-8")
     if activate:
         set_active(root, version)
     return folder
@@ -103,6 +103,19 @@ def versions(models_dir: Path | str) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / MODEL_FILE).is_file())
+
+
+def read_meta(models_dir: Path | str, version: str | None) -> dict[str, Any] | None:
+    """The saved metadata (``model.json``: labels, thresholds, evaluation figures) of
+    ``version``, or None when there is no such version or the file cannot be read."""
+    if not version:
+        return None
+    path = Path(models_dir) / version / META_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def load(models_dir: Path | str, version: str | None = None) -> NarrativeModel:
@@ -158,8 +171,8 @@ def _f1(m: dict[str, Any]) -> str:
     return f"{m['f1']:.3f}" if m["support"] else "-"
 
 
-def model_card(meta: dict[str, Any]) -> str:
-    """The Markdown model card of a version."""
+def card_markdown(meta: dict[str, Any]) -> str:
+    """The Markdown model card (``MODEL_CARD.md``) of a version, from its metadata."""
     metrics = meta.get("metrics", {})
     data = meta.get("data", {})
     lines = [

@@ -11,7 +11,6 @@ from narrmon.store import BatchCounts
 OK = "ok"
 DEFERRED = "deferred"  # waiting out a long rate limit, or the run's budget ran out
 FAILED = "failed"  # private, renamed, vanished, or an error that persisted
-STATUSES = (OK, DEFERRED, FAILED)
 
 
 @dataclass

@@ -3,6 +3,10 @@
 The file says what to watch and how hard to push the APIs; it never holds secrets.
 Credentials come only from the environment (or Airflow Connections, under Airflow).
 Every section is optional; a missing file means the defaults below.
+
+Every entry point (the CLI, ``narrmon.pull``, the Airflow tasks) finds the store the same
+way, through :func:`store_url` / :func:`open_store`: ``--db`` (or the ``db`` argument),
+else ``$NARRMON_DB_URL``, else the file's ``db_url``, else ``sqlite:///data/narrmon.db``.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ import os
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from narrmon.errors import ConfigError
+
+if TYPE_CHECKING:
+    from narrmon.store import Store
 
 ENV_CONFIG = "NARRMON_CONFIG"
 
@@ -112,7 +119,7 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     coordination: CoordinationConfig = field(default_factory=CoordinationConfig)
     models_dir: str = "models"
-    db_url: str | None = None  # $NARRMON_DB_URL and --db take precedence
+    db_url: str | None = None  # --db and $NARRMON_DB_URL take precedence (store_url)
     source: str | None = None  # the file this came from, for messages
 
 
@@ -195,6 +202,33 @@ def load_config(path: str | Path | None = None) -> Config:
     )
     config.db_url = _typed(data.get("db_url"), str | None, f"{file}: db_url")
     return config
+
+
+def store_url(config: Config, db: str | None = None) -> str:
+    """The store URL: ``db`` (``--db``), else ``$NARRMON_DB_URL``, else ``config.db_url``,
+    else the SQLite default."""
+    from narrmon.store.connect import resolve_db_url
+
+    return resolve_db_url(db, config.db_url)
+
+
+def open_store(config: Config, db: str | None = None, *, create: bool = True) -> Store:
+    """Open (and migrate) the store :func:`store_url` names.
+
+    Commands that only read pass ``create=False``: a mistyped or missing store is then
+    an error naming it, not a new empty one.
+    """
+    from narrmon.store import Store
+
+    return Store(store_url(config, db), create=create)
+
+
+def config_and_store(
+    path: str | Path | None = None, db: str | None = None, *, create: bool = True
+) -> tuple[Config, Store]:
+    """The configuration (:func:`load_config`) and its store (:func:`open_store`)."""
+    config = load_config(path)
+    return config, open_store(config, db, create=create)
 
 
 def require_env(name: str, what: str) -> str:

@@ -74,10 +74,10 @@ def _config() -> Any:
 
 
 def _context() -> tuple[Any, Any]:
-    from narrmon.store import Store
+    from narrmon.config import open_store
 
     config = _config()
-    return config, Store(os.environ.get("NARRMON_DB_URL") or config.db_url)
+    return config, open_store(config)
 
 
 def _require_model(config: Any) -> None:
@@ -154,6 +154,7 @@ def sources(platform: str) -> list[str]:
 @fail_fast
 def collect_source(platform: str, source: str) -> dict[str, Any]:
     """Collect one source. Deferred is a success with a note; failed raises (and retries)."""
+    from collectors.outcome import DEFERRED, FAILED
     from narrmon.errors import NarrmonError
     from narrmon.pipeline.collect import collect
 
@@ -172,9 +173,9 @@ def collect_source(platform: str, source: str) -> dict[str, Any]:
         row.snapshots,
         row.requests,
     )
-    if row.status == "failed":
+    if row.status == FAILED:
         raise NarrmonError(f"{platform} {source}: {row.reason}")
-    if row.status == "deferred":
+    if row.status == DEFERRED:
         result["note"] = f"deferred until {row.deferred_until}: {row.reason}"
         log.warning("%s %s %s", platform, source, result["note"])
     return result
@@ -300,12 +301,11 @@ def _log_spikes(day: date, spikes: list[Any]) -> None:
 @fail_fast
 def daily_run(day: date) -> dict[str, Any]:
     """Rollups, the daily report and the spike alerts of one UTC day."""
-    from narrmon.pipeline.report import alerts, daily_report
+    from narrmon.pipeline.report import daily_run as run_day
 
     config, store = _context()
-    paths = daily_report(config, store, day)
+    paths, found = run_day(config, store, day, send=config.smtp.enabled)
     log.info("daily report of %s: %d files, the page %s", day, len(paths), paths[0])
-    found = alerts(config, store, day, send=config.smtp.enabled)
     _log_spikes(day, found.spikes)
     if found.emailed_to:
         log.info("spike alert e-mailed to %d recipient(s)", found.emailed_to)
@@ -320,7 +320,7 @@ def daily_run(day: date) -> dict[str, Any]:
 @fail_fast
 def weekly_run(week: str) -> dict[str, Any]:
     """The weekly PDF of an ISO week, e-mailed when SMTP is configured."""
-    from narrmon.pipeline.report import weekly_report
+    from narrmon.pipeline.report import send_weekly, weekly_report
 
     config, store = _context()
     figures: dict[str, Any] = {}
@@ -347,14 +347,7 @@ def weekly_run(week: str) -> dict[str, Any]:
         log.info("no narrative spikes in %s", week)
     sent = 0
     if config.smtp.enabled:
-        from reports.alerts import send_email
-
-        sent = send_email(
-            config.smtp,
-            f"narrmon weekly report {week}",
-            f"The weekly report {week} is attached.",
-            attachments=[path],
-        )
+        sent = send_weekly(config, week, path)
         log.info("weekly PDF e-mailed to %d recipient(s)", sent)
     return {
         "week": week,

@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from narrmon.records import LABELS
 from narrmon.safe_text import strip_bidi
-from reports.daily_output import LABEL_COLOURS, LABEL_NAMES
+from reports.style import LABEL_COLOURS, LABEL_NAMES
 
 DPI = 150
 FONT = "DejaVu Sans"

@@ -44,7 +44,7 @@ def coordination_story(figures: dict[str, Any], s: dict[str, Any]) -> list[Any]:
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, Paragraph
 
-    from reports.daily_output import fmt_int, fmt_time
+    from reports.style import fmt_int, fmt_time
     from reports.weekly_pdf import CONTENT_W, _table, para_text
     from reports.weekly_text import label_name
 

@@ -20,7 +20,6 @@ import csv
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from markupsafe import Markup, escape
 
 from narrmon.records import LABELS
 from narrmon.safe_text import balance_bidi, spreadsheet_cell
-from reports.data import ALL
+from reports.style import LABEL_COLOURS, LABEL_NAMES, fmt_change, fmt_int, fmt_time
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SCRIPT = TEMPLATES / "daily.js"
@@ -38,67 +37,13 @@ CSP = (
     "default-src 'none'; script-src '{script}'; style-src 'unsafe-inline'; "
     "img-src data:; base-uri 'none'; form-action 'none'"
 )
-LABEL_COLOURS = {
-    "kosovo_precedent": "#c0392b",
-    "russia_protector": "#8e44ad",
-    "rs_secession": "#2471a3",
-    "anti_west": "#d68910",
-    "counter_narrative": "#229954",
-    ALL: "#555555",
-}
-LABEL_NAMES = {
-    "kosovo_precedent": "Kosovo precedent",
-    "russia_protector": "Russia as protector",
-    "rs_secession": "RS secession",
-    "anti_west": "Anti-West",
-    "counter_narrative": "Counter-narrative",
-    ALL: "All posts",
-}
 CHART_W, CHART_H, CHART_PAD = 480, 240, 52
 FONT_PX = 14  # chart text; the SVG scales to the page width
-CSV_SECTIONS = (
-    "labels",
-    "trend",
-    "reach_growth",
-    "top_posts",
-    "top_posts_by_label",
-    "top_accounts",
-    "new_accounts",
-    "amplification",
-    "amplification_self",
-    "spikes",
-    "gaps",
-)
-
-
-def fmt_int(value: Any) -> str:
-    """A count with thousands separators; ``unknown`` for None."""
-    if value is None:
-        return "unknown"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}"
-
-
-def fmt_change(value: Any, pct: Any) -> str:
-    """``+12 (+20.0%)``; the percentage is left out when the base was 0."""
-    if value is None:
-        return "–"
-    sign = "+" if value > 0 else ""
-    text = f"{sign}{value:,.1f}" if isinstance(value, float) else f"{sign}{value:,}"
-    return text + (f" ({'+' if pct > 0 else ''}{pct:.1f}%)" if pct is not None else "")
 
 
 def fmt_views(row: dict[str, Any]) -> str:
     """Summed views of a figures row, or "unknown" when none of its posts knows its views."""
     return "unknown" if row.get("posts") and not row.get("views_known") else fmt_int(row["views"])
-
-
-def fmt_time(value: str | None) -> str:
-    """An ISO time as ``2026-11-20 18:05 UTC``."""
-    if not value:
-        return "no snapshot"
-    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def trend_svg(trend: dict[str, Any], metric: str, title: str) -> Markup:

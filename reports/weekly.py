@@ -11,7 +11,6 @@ its posts) and without the link of the post a repost or quote is of.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
@@ -21,12 +20,13 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, func, select
 
+from classifiers import registry
 from narrmon.config import AlertsConfig
 from narrmon.errors import InputError
 from narrmon.records import LABELS
 from narrmon.store import schema
 from reports.alerts import find_spikes
-from reports.daily import TOP_ACCOUNTS, amplification, excerpt
+from reports.amplification import amplification
 from reports.data import (
     ALL,
     DEFINITIONS,
@@ -40,6 +40,7 @@ from reports.data import (
 from reports.gaps import deferred_sources, missing_ids, unknown_views
 from reports.links import own_links, shared_links
 from reports.rollups import Totals, label_day_totals, span_totals
+from reports.style import TOP_ACCOUNTS, excerpt
 
 TOP_POSTS = 10  # most viewed posts overall (any narrative or none)
 TOP_PER_LABEL = 5  # most viewed posts shown for each narrative
@@ -226,20 +227,6 @@ def _top_posts_by_label(rows: list[PostRow], accounts: dict) -> dict[str, list[d
     }
 
 
-def model_card(models_dir: str | Path, version: str) -> dict[str, Any] | None:
-    """``models/<version>/model.json`` if present (its evaluation figures), else None."""
-    if not version:
-        return None
-    path = Path(models_dir) / version / "model.json"
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _spikes(
     conn: Connection, version: str, monday: date, sunday: date, cfg: AlertsConfig
 ) -> list[dict[str, Any]]:
@@ -308,7 +295,7 @@ def weekly_figures(
         },
         "generated_at": now.isoformat(),
         "model_version": version or None,
-        "model": model_card(models_dir, version),
+        "model": registry.read_meta(models_dir, version),
         "definitions": DEFINITIONS,
         "posts": len(rows),
         "store_span": _store_span(conn) if not rows else None,

@@ -15,10 +15,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table
 
 from narrmon.records import LABELS
-from reports.daily_output import LABEL_COLOURS, fmt_int, fmt_time
 from reports.pdf_layout import heading as _heading
 from reports.pdf_layout import para_text
 from reports.pdf_layout import table as _table
+from reports.style import LABEL_COLOURS, fmt_int, fmt_time
 from reports.weekly_text import LABEL_DESCRIPTIONS, category_name, label_name
 
 SOURCE_NAMES = {

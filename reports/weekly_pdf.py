@@ -29,7 +29,6 @@ from reportlab.platypus import (
 
 from reports import charts
 from reports.coordination_section import coordination_story
-from reports.daily_output import LABEL_COLOURS, fmt_change, fmt_int, fmt_time
 from reports.pdf_layout import (
     CONTENT_W,
     FONT,
@@ -43,6 +42,7 @@ from reports.pdf_layout import image as _image
 from reports.pdf_layout import long_date as _long_date
 from reports.pdf_layout import styles as _styles
 from reports.pdf_layout import table as _table
+from reports.style import LABEL_COLOURS, fmt_change, fmt_int, fmt_time
 from reports.weekly_method import methodology
 from reports.weekly_text import category_name, label_name, summary_sentences
 

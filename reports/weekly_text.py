@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from narrmon.records import LABELS
-from reports.daily_output import LABEL_NAMES, fmt_int
+from reports.style import LABEL_NAMES, fmt_int
 
 LABEL_DESCRIPTIONS = {
     "kosovo_precedent": "the claim that Kosovo's secession and its recognition by Western "

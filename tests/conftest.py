@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -165,3 +166,18 @@ def small_model(small_seed: Path, tmp_path_factory: pytest.TempPathFactory):
     config = Config(models_dir=str(tmp_path_factory.mktemp("models")))
     train(config, None, seed_path=small_seed)
     return config
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]):
+    """``run(*args)``: the CLI as the console script runs it; returncode, stdout, stderr."""
+
+    from narrmon.cli import main
+
+    def invoke(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return invoke

@@ -308,8 +308,17 @@ def test_train_refuses_a_model_whose_f1_drops_unless_forced(
             if k % 5:
                 kept = [label for label in row["labels"] if label != "kosovo_precedent"]
                 out.write(json.dumps({"text": row["text"], "labels": kept}) + "\n")
+    reads = []
+    real_read = pipeline.training_posts
+
+    def counted_read(*args, **kwargs):
+        reads.append(args)
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "training_posts", counted_read)
     refused = runner.invoke(app, [*base, "--data", str(bad)])
     assert refused.exit_code == 0, refused.output
+    assert len(reads) == 1  # one read serves training and the comparison with the active model
     said = " ".join(refused.output.split())
     assert "not made active: held-out F1 would drop against the active model" in said
     assert "kosovo_precedent" in said and "Use --force to activate it anyway." in said

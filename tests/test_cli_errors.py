@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 import narrmon
-from narrmon.cli import app, main
+from narrmon.cli import app
 from narrmon.config import load_config
 from narrmon.errors import ConfigError, InputError, StoreNotFound
 from narrmon.pipeline import import_paths, report
@@ -25,8 +25,8 @@ from narrmon.store import Store
 from reports.pull import read_pull, write_pull
 from tests.report_store import DAY, build
 
-NOT_FOUND = "error: no narrmon store at {url}: check --db or $NARRMON_DB_URL, or create one with "
-NOT_FOUND += "`narrmon init` or `narrmon import`"
+NOT_FOUND = "error: no narrmon store at {url}: check --db, $NARRMON_DB_URL or the configuration's "
+NOT_FOUND += "db_url, or create one with `narrmon init` or `narrmon import`"
 SCRIPT = Path(sys.executable).parent / "narrmon"  # the console script the venv installed
 
 READ_ONLY = [
@@ -40,19 +40,6 @@ READ_ONLY = [
     ["label", "import", "{tmp}/answers.csv"],
     ["classify"],
 ]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]):
-    """``run(*args)``: the CLI as the console script runs it; returncode, stdout, stderr."""
-
-    def invoke(*args: str) -> subprocess.CompletedProcess:
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return invoke
 
 
 def _error_line(result: subprocess.CompletedProcess) -> str:

@@ -16,8 +16,8 @@ from rich.console import Console
 
 from classifiers import LABELS
 from narrmon.demo import run_demo
-from reports.daily_output import LABEL_NAMES
 from reports.pull import read_pull
+from reports.style import LABEL_NAMES
 from tests.report_store import need_tool
 
 pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead

@@ -208,3 +208,54 @@ def test_spike_figures_are_rounded_once_alike_on_the_page_and_in_alerts(
     threshold = line.split("> ", 1)[1].split(" ", 1)[0]
     assert f"above {threshold}" in spike
     assert "trailing 11-day mean 1.5, std 0.5)" in spike
+
+
+def test_cli_weekly_report_emails_the_pdf(sqlite_store: Store, tmp_path) -> None:
+    _spiky(sqlite_store)
+    server = _SMTPServer()
+    config = tmp_path / "narrmon.yaml"
+    config.write_text(
+        f"smtp:\n  host: 127.0.0.1\n  port: {server.port}\n  sender: n@example.org\n"
+        "  to: [a@example.org]\n  starttls: false\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "w.pdf"
+    args = ["report", "weekly", "--week", "2026-W47", "--out", str(pdf), "--send"]
+    result = CliRunner().invoke(app, [*args, "--config", str(config), "--db", sqlite_store.url])
+    server.close()
+    assert result.exit_code == 0, result.output
+    assert "e-mailed to 1 recipient(s)" in result.output
+    [msg] = server.messages
+    assert "Subject: narrmon weekly report 2026-W47" in msg["data"]
+    body = msg["data"].replace("\r\n", "")
+    assert base64.b64encode(pdf.read_bytes()[:3000]).decode()[:2000] in body
+
+
+def test_daily_run_finds_the_spikes_once_for_the_page_and_the_alert(
+    sqlite_store: Store, tmp_path, monkeypatch
+) -> None:
+    import json
+
+    import reports.alerts
+
+    calls = []
+    real = reports.alerts.find_spikes
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports.alerts, "find_spikes", counted)
+    server = _SMTPServer()
+    smtp = SmtpConfig(
+        host="127.0.0.1", port=server.port, sender="n@example.org", to=["a@e.f"], starttls=False
+    )
+    config = Config(smtp=smtp)
+    config.reports.out_dir = str(tmp_path)
+    paths, found = report.daily_run(config, _spiky(sqlite_store), "2026-11-20", send=True)
+    server.close()
+    assert len(calls) == 1
+    assert found.emailed_to == 1 and len(server.messages) == 1
+    page = json.loads(paths[1].read_text(encoding="utf-8"))
+    assert page["spikes"] == [s.as_dict() for s in found.spikes]
+    assert [s["label"] for s in page["spikes"]] == ["kosovo_precedent", "kosovo_precedent"]

@@ -15,13 +15,26 @@ from narrmon.config import Config
 from narrmon.pipeline import report
 from narrmon.records import Account, MetricSnapshot, Post
 from narrmon.store import Store
-from reports.daily_output import CSV_SECTIONS, page_script
+from reports.daily_output import page_script
 from reports.rollups import growth, run_rollup
 from tests.report_store import CYRILLIC, DAY, LATIN, add_labels, build, t
 
 pytestmark = pytest.mark.clock  # date-sensitive: CI runs it again with the clock moved ahead
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+CSV_SECTIONS = (
+    "labels",
+    "trend",
+    "reach_growth",
+    "top_posts",
+    "top_posts_by_label",
+    "top_accounts",
+    "new_accounts",
+    "amplification",
+    "amplification_self",
+    "spikes",
+    "gaps",
+)
 SNAP = "2026-11-21T10:00:00+00:00"
 
 

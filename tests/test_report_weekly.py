@@ -15,7 +15,7 @@ from narrmon.config import Config
 from narrmon.errors import InputError
 from narrmon.pipeline import report
 from narrmon.store import Store
-from reports.daily_output import LABEL_NAMES
+from reports.style import LABEL_NAMES
 from reports.weekly import parse_week, weekly_figures
 from reports.weekly_pdf import para_text, register_fonts
 from tests.report_store import LABELS, build, need_tool
@@ -209,3 +209,16 @@ def test_split_labels_are_whole_and_views_ticks_distinct() -> None:
 def test_bad_week_is_a_clear_error(bad: str) -> None:
     with pytest.raises(InputError, match="not an ISO week"):
         parse_week(bad)
+
+
+def test_the_weekly_report_reads_model_json_through_the_registry(tmp_path) -> None:
+    from classifiers import registry
+
+    folder = tmp_path / "2026-11-20T0000Z-abc"
+    folder.mkdir()
+    (folder / registry.META_FILE).write_text('{"metrics": {"held_out": null}}', encoding="utf-8")
+    assert registry.read_meta(tmp_path, folder.name) == {"metrics": {"held_out": None}}
+    assert registry.read_meta(tmp_path, "no-such-version") is None
+    assert registry.read_meta(tmp_path, None) is None
+    (folder / registry.META_FILE).write_text("{not json", encoding="utf-8")
+    assert registry.read_meta(tmp_path, folder.name) is None

@@ -113,3 +113,53 @@ def test_migrate_twice_is_a_no_op(store: Store) -> None:
     head = store.migrate()
     assert store.migrate() == head
     assert head is not None
+
+
+@pytest.mark.parametrize("table", ["posts", "metric_snapshots"])
+def test_sqlite_fast_path_matches_the_migrations_trigger(tmp_path, caplog, table) -> None:
+    """The batched rollup path is taken on a fresh store: the trigger text is 0003's own."""
+    from narrmon.store import fast_sqlite
+
+    name = fast_sqlite._RECORD_DAYS[table][0]
+    store = Store(f"sqlite:///{tmp_path / 'fast.db'}")
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+        ).scalar_one()
+    assert stored == fast_sqlite.migration_trigger_sql(name)
+    n = fast_sqlite.DEFER_TRIGGER_ROWS + 6
+    posts = [_post(i * 1440) for i in range(n)]  # one post a day: n days touched
+    snaps = [MetricSnapshot("telegram", p.post_id, T0 + timedelta(days=90), views=1) for p in posts]
+    with caplog.at_level("WARNING", logger=fast_sqlite.__name__):
+        store.write_batch(posts=posts, snapshots=snaps)
+    ours = [r for r in caplog.records if r.name == fast_sqlite.__name__]
+    assert not ours  # a changed trigger text would log that the fast path is off
+    with store.engine.connect() as conn:
+        days = conn.exec_driver_sql("SELECT count(DISTINCT day) FROM rollup_changes").scalar()
+        kept = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+        ).scalar_one()
+    assert days == n
+    assert kept == stored  # recreated after the batch
+    store.dispose()
+
+
+def test_sqlite_changed_trigger_is_logged_and_still_records_days(tmp_path, caplog) -> None:
+    from narrmon.store import fast_sqlite
+
+    store = Store(f"sqlite:///{tmp_path / 'changed.db'}")
+    with store.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER trg_rollup_posts_insert")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER trg_rollup_posts_insert AFTER INSERT ON posts FOR EACH ROW BEGIN "
+            "INSERT INTO rollup_changes(day) VALUES (date(NEW.created_at));  END"
+        )
+    fast_sqlite._warned.discard("trg_rollup_posts_insert")
+    n = fast_sqlite.DEFER_TRIGGER_ROWS
+    with caplog.at_level("WARNING", logger=fast_sqlite.__name__):
+        store.write_batch(posts=[_post(i * 1440) for i in range(n)])
+    assert "trg_rollup_posts_insert is not the one of migration 0003 (changed)" in caplog.text
+    with store.engine.connect() as conn:
+        days = conn.exec_driver_sql("SELECT count(DISTINCT day) FROM rollup_changes").scalar()
+    assert days == n
+    store.dispose()

@@ -17,7 +17,8 @@ from typing import Any
 from telethon.tl import types
 
 from collectors.outcome import SourceResult
-from collectors.ratelimit import BudgetExhausted, Clock, Deferred, GaveUp, clock_now
+from collectors.ratelimit import Clock, clock_now
+from collectors.runner import collect_source, run_guarded
 from collectors.telegram.channels import (
     channel_account,
     channel_raw,
@@ -68,27 +69,19 @@ class TelegramCollector:
     def collect(self, ref: str) -> SourceResult:
         """Read one channel's new messages; never raises for an expected failure."""
         key = cursor_key(ref)
-        result = SourceResult(PLATFORM, ref)
-        state = collect_state.cursor(self.store, PLATFORM, key)
-        until = state["deferred_until"] if state else None
-        if until is not None and until > clock_now(self.clock):
-            result.defer(state.get("note") or "deferred", until)
-            result.position = state["position"]
-            return result
-        start = self.api.gate.requests if self.api.gate else 0
-        try:
+
+        def work(state: dict | None, result: SourceResult) -> None:
             channel = self.resolve(ref)
             self._read_history(channel, key, state, result)
             self._refresh_followers(channel)
-        except Deferred as exc:
-            until = None if isinstance(exc, BudgetExhausted) else exc.until
-            collect_state.defer(self.store, PLATFORM, key, until, exc.reason)
-            result.defer(exc.reason, until)
-        except (TelegramError, GaveUp) as exc:
-            result.fail(str(exc))
-        finally:
-            result.requests = (self.api.gate.requests if self.api.gate else 0) - start
-        return result
+
+        result = SourceResult(PLATFORM, ref)
+        return collect_source(
+            self.store, self.clock, result, key, work, (TelegramError,), self._requests
+        )
+
+    def _requests(self) -> int:
+        return self.api.gate.requests if self.api.gate else 0
 
     def resolve(self, ref: str) -> ResolvedChannel:
         """The channel from the store's cache, or resolved once and cached."""
@@ -182,9 +175,8 @@ class TelegramCollector:
         self, account_id: str, posts: Sequence[tuple[str, int | None, int | None]]
     ) -> SourceResult:
         """Re-read the metrics of ``posts`` of one channel; mark vanished ones deleted."""
-        result = SourceResult(PLATFORM, account_id)
-        start = self.api.gate.requests if self.api.gate else 0
-        try:
+
+        def work(result: SourceResult) -> None:
             cached = collect_state.find_account(self.store, PLATFORM, account_id)
             if cached is None or (cached.access_hash is None and not cached.handle):
                 raise ChannelUnavailable("channel was never resolved; collect it once first")
@@ -193,13 +185,10 @@ class TelegramCollector:
                 result.source = f"{account_id} (@{cached.handle})"
             for start_at in range(0, len(posts), IDS_PER_REQUEST):
                 self._refresh_batch(channel, posts[start_at : start_at + IDS_PER_REQUEST], result)
-        except Deferred as exc:
-            result.defer(exc.reason, None if isinstance(exc, BudgetExhausted) else exc.until)
-        except (TelegramError, GaveUp) as exc:
-            result.fail(str(exc))
-        finally:
-            result.requests = (self.api.gate.requests if self.api.gate else 0) - start
-        return result
+
+        return run_guarded(
+            SourceResult(PLATFORM, account_id), work, (TelegramError,), self._requests
+        )
 
     def _refresh_batch(
         self,

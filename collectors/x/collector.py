@@ -15,7 +15,8 @@ from typing import Any
 import tweepy
 
 from collectors.outcome import SourceResult
-from collectors.ratelimit import BudgetExhausted, Clock, Deferred, GaveUp, clock_now
+from collectors.ratelimit import Clock, clock_now
+from collectors.runner import collect_source, run_guarded
 from collectors.x.client import XApi
 from collectors.x.constants import IDS_PER_REQUEST, PLATFORM, SOURCE
 from collectors.x.exceptions import XError, XSourceUnavailable
@@ -40,26 +41,17 @@ class XCollector:
 
     def collect(self, source: XSource) -> SourceResult:
         """Read one source's new tweets; never raises for an expected failure."""
+
+        def work(state: dict | None, result: SourceResult) -> None:
+            self._walk(source.key, self._fetcher(source), state, result)
+
         result = SourceResult(PLATFORM, source.label)
-        state = collect_state.cursor(self.store, PLATFORM, source.key)
-        until = state["deferred_until"] if state else None
-        if until is not None and until > clock_now(self.clock):
-            result.defer(state.get("note") or "deferred", until)
-            result.position = state["position"]
-            return result
-        start = self.api.gate.requests
-        try:
-            fetch = self._fetcher(source)
-            self._walk(source.key, fetch, state, result)
-        except Deferred as exc:
-            until = None if isinstance(exc, BudgetExhausted) else exc.until
-            collect_state.defer(self.store, PLATFORM, source.key, until, exc.reason)
-            result.defer(exc.reason, until)
-        except (XError, GaveUp) as exc:
-            result.fail(str(exc))
-        finally:
-            result.requests = self.api.gate.requests - start
-        return result
+        return collect_source(
+            self.store, self.clock, result, source.key, work, (XError,), self._requests
+        )
+
+    def _requests(self) -> int:
+        return self.api.gate.requests
 
     def _fetcher(self, source: XSource) -> Fetch:
         n = self.config.page_size
@@ -126,18 +118,13 @@ class XCollector:
 
     def refresh(self, post_ids: Sequence[str]) -> SourceResult:
         """Re-read the metrics of tweets; mark deleted the ones X no longer has."""
-        result = SourceResult(PLATFORM, f"{len(post_ids)} tweets")
-        start = self.api.gate.requests
-        try:
+
+        def work(result: SourceResult) -> None:
             for at in range(0, len(post_ids), IDS_PER_REQUEST):
                 self._refresh_batch(list(post_ids[at : at + IDS_PER_REQUEST]), result)
-        except Deferred as exc:
-            result.defer(exc.reason, None if isinstance(exc, BudgetExhausted) else exc.until)
-        except (XError, GaveUp) as exc:
-            result.fail(str(exc))
-        finally:
-            result.requests = self.api.gate.requests - start
-        return result
+
+        result = SourceResult(PLATFORM, f"{len(post_ids)} tweets")
+        return run_guarded(result, work, (XError,), self._requests)
 
     def _refresh_batch(self, ids: list[str], result: SourceResult) -> None:
         response = self.api.get_tweets(ids)

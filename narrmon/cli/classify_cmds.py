@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console, open_store
-from narrmon.config import Config, load_config
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console
+from narrmon.config import Config, load_config, open_store
 from narrmon.errors import InputError
 
 TOP_FEATURES = 10  # shown per label by `narrmon evaluate`
@@ -85,9 +85,8 @@ def train_cmd(
     from narrmon.progress import Stages
 
     stages = Stages("train")  # stage lines with timings on stderr
-    outcome = retrain(
-        _config(config, models_dir), open_store(db), data or [], force=force, progress=stages
-    )
+    cfg = _config(config, models_dir)
+    outcome = retrain(cfg, open_store(cfg, db), data or [], force=force, progress=stages)
     stages.done()
     result = outcome.trained
     if as_json:
@@ -194,9 +193,10 @@ def classify_cmd(
     """Label stored posts that the active model has not classified yet."""
     from narrmon.pipeline.classify import classify_posts
 
+    cfg = _config(config, models_dir)
     counts = classify_posts(
-        _config(config, models_dir),
-        open_store(db, create=False),
+        cfg,
+        open_store(cfg, db, create=False),
         since=_when(since, "--since"),
         until=_when(until, "--until"),
         relabel=relabel,
@@ -223,18 +223,20 @@ def label_export_cmd(
     """Write the posts the model is least sure about to a CSV for analysts to label."""
     from narrmon.pipeline.classify import export_uncertain
 
-    n = export_uncertain(_config(config, models_dir), open_store(db, create=False), uncertain, out)
+    cfg = _config(config, models_dir)
+    n = export_uncertain(cfg, open_store(cfg, db, create=False), uncertain, out)
     console.print(f"wrote {n} posts to {out}: put 1 (present) or 0 (absent) in the label columns")
 
 
 def label_import_cmd(
     path: Annotated[Path, typer.Argument(help="A CSV from `narrmon label export`, filled in.")],
     db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Store analysts' labels from a CSV; the next `narrmon train` uses them."""
     from narrmon.pipeline.classify import import_labels
 
-    report = import_labels(open_store(db, create=False), path)
+    report = import_labels(open_store(load_config(config), db, create=False), path)
     for message in report["problems"]:
         err_console.print(f"  not imported: {message}")
     console.print(

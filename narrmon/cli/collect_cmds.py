@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console, open_store
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console
 
 telegram_app = typer.Typer(help="Telegram account set-up.", no_args_is_help=True)
 
@@ -36,15 +36,13 @@ def collect_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Collect new posts from Telegram channels and X accounts and searches."""
-    from narrmon.config import load_config
+    from narrmon.cli.common import require_choice
+    from narrmon.config import load_config, open_store
     from narrmon.pipeline.collect import PLATFORM_CHOICES, collect
 
-    if platform not in PLATFORM_CHOICES:
-        raise typer.BadParameter(
-            f"{platform!r} is not one of: {' | '.join(PLATFORM_CHOICES)}", param_hint="PLATFORM"
-        )
+    require_choice(platform, PLATFORM_CHOICES, "PLATFORM")
     cfg = load_config(config)
-    store = open_store(db or cfg.db_url)
+    store = open_store(cfg, db)
     report = collect(cfg, store, platform, channel or None)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -67,11 +65,11 @@ def refresh_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Re-read the reach of recent posts and record which ones were deleted."""
-    from narrmon.config import load_config
+    from narrmon.config import load_config, open_store
     from narrmon.pipeline.collect import refresh
 
     cfg = load_config(config)
-    report = refresh(cfg, open_store(db or cfg.db_url), days)
+    report = refresh(cfg, open_store(cfg, db), days)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -124,10 +122,12 @@ def print_rows(report, *, title: str) -> None:
 
 def status_text(row) -> str:
     """``ok``, ``deferred until … (why)`` or ``failed: why``."""
-    if row.status == "deferred":
+    from collectors.outcome import DEFERRED, FAILED, OK
+
+    if row.status == DEFERRED:
         when = f" until {row.deferred_until:%Y-%m-%d %H:%M} UTC" if row.deferred_until else ""
-        return f"deferred{when}: {row.reason}"
-    if row.status == "failed":
-        return f"failed: {row.reason}"
+        return f"{DEFERRED}{when}: {row.reason}"
+    if row.status == FAILED:
+        return f"{FAILED}: {row.reason}"
     extra = f", {row.deleted} deleted" if row.deleted else ""
-    return f"ok{extra}"
+    return f"{OK}{extra}"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-
-from narrmon.store import Store
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -17,7 +16,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Store URL (default: $NARRMON_DB_URL, else sqlite:///data/narrmon.db).",
+        help="Store URL (default: $NARRMON_DB_URL, else the config's db_url, else "
+        "sqlite:///data/narrmon.db).",
         show_default=False,
     ),
 ]
@@ -29,15 +29,14 @@ ConfigOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def require_choice(value: str, choices: Sequence[str], hint: str) -> None:
+    """A usage error (exit 2) naming ``hint`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of: {' | '.join(choices)}", param_hint=hint)
+
+
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object instead of tables.")
 ]
-
-
-def open_store(db: str | None, *, create: bool = True) -> Store:
-    """Open (and migrate) the store named by ``--db`` or the environment.
-
-    Commands that only read pass ``create=False``: a mistyped or missing store is then
-    an error naming it, not a new empty one.
-    """
-    return Store(db, create=create)

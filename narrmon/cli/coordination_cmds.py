@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, open_store
-from narrmon.config import load_config
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, require_choice
+from narrmon.config import config_and_store
 
 GRAPH_FORMATS = ("gexf", "graphml", "csv")
 SHOWN_EVIDENCE = 3  # evidence posts printed under each cluster (all of them in --json)
@@ -54,7 +54,7 @@ def coordination_cmd(
     from narrmon.pipeline.coordination import coordination
 
     data = coordination(
-        load_config(config), open_store(db, create=False), since, until, model_version=model_version
+        *config_and_store(config, db, create=False), since, until, model_version=model_version
     )
     if as_json:
         _dump(data)
@@ -107,18 +107,14 @@ def network_cmd(
     """Export the amplification and coordination graph of a window for Gephi."""
     from narrmon.pipeline.coordination import network
 
-    if fmt not in GRAPH_FORMATS:
-        raise typer.BadParameter(
-            f"{fmt!r} is not one of: {' | '.join(GRAPH_FORMATS)}", param_hint="--format"
-        )
+    require_choice(fmt, GRAPH_FORMATS, "--format")
     if out.is_dir():
         hint = f"{out} is a folder: give a file name, such as {out / f'network.{fmt}'}"
         raise typer.BadParameter(hint, param_hint="--out")
     if not out.parent.is_dir():
         raise typer.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     paths, counts = network(
-        load_config(config),
-        open_store(db, create=False),
+        *config_and_store(config, db, create=False),
         since,
         until,
         fmt,
@@ -152,8 +148,7 @@ def discover_cmd(
     from narrmon.pipeline.coordination import discover
 
     data = discover(
-        load_config(config),
-        open_store(db, create=False),
+        *config_and_store(config, db, create=False),
         since,
         until,
         limit=limit,

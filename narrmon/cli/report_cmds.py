@@ -9,15 +9,8 @@ from typing import Annotated
 
 import typer
 
-from narrmon.cli.common import (
-    ConfigOption,
-    DbOption,
-    JsonOption,
-    console,
-    err_console,
-    open_store,
-)
-from narrmon.config import load_config
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console
+from narrmon.config import config_and_store
 
 ModelOption = Annotated[
     str | None,
@@ -28,6 +21,7 @@ ModelOption = Annotated[
     ),
 ]
 FORMAT_HELP = "csv | parquet | xlsx | jsonl"
+SMTP_HELP = "(config smtp; password from $NARRMON_SMTP_PASSWORD)."
 
 report_app = typer.Typer(help="Daily HTML/CSV/JSON report and weekly PDF.", no_args_is_help=True)
 
@@ -57,7 +51,7 @@ def daily_cmd(
     from narrmon.pipeline.report import daily_report
 
     paths = daily_report(
-        load_config(config), open_store(db, create=False), day, out, model_version=model_version
+        *config_and_store(config, db, create=False), day, out, model_version=model_version
     )
     console.print(f"daily report {day}: {paths[0]}")
     console.print(f"  figures: {paths[1]} and {len(paths) - 2} CSV files in {paths[0].parent}")
@@ -75,17 +69,19 @@ def weekly_cmd(
             show_default=False,
         ),
     ] = None,
+    send: Annotated[bool, typer.Option("--send", help=f"E-mail the PDF {SMTP_HELP}")] = False,
     model_version: ModelOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Write the weekly PDF of one ISO week."""
-    from narrmon.pipeline.report import weekly_report
+    from narrmon.pipeline.report import send_weekly, weekly_report
 
-    path = weekly_report(
-        load_config(config), open_store(db, create=False), week, out, model_version=model_version
-    )
+    settings, store = config_and_store(config, db, create=False)
+    path = weekly_report(settings, store, week, out, model_version=model_version)
     console.print(f"weekly report {week}: {path}")
+    if send:
+        console.print(f"e-mailed to {send_weekly(settings, week, path)} recipient(s)")
 
 
 def pull_cmd(
@@ -124,15 +120,16 @@ def pull_cmd(
         bool, typer.Option("--bom", help="CSV: start with a UTF-8 BOM (for Excel).")
     ] = False,
     model_version: ModelOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Pull posts with their latest metrics, labels and scores into a file, one row per post."""
     import narrmon
+    from narrmon.cli.common import require_choice
     from narrmon.pipeline.report import export_pull
     from reports.pull import FORMATS, CutTextWarning, suffix_mismatch
 
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of: {FORMAT_HELP}", param_hint="--format")
+    require_choice(fmt, FORMATS, "--format")
     if mismatch := suffix_mismatch(out, fmt):
         raise typer.BadParameter(mismatch, param_hint="--out")
     if out.is_dir():
@@ -151,6 +148,7 @@ def pull_cmd(
         min_score=min_score,
         model_version=model_version,
         db=db,
+        config=config,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CutTextWarning)
@@ -162,12 +160,7 @@ def pull_cmd(
 
 def alerts_cmd(
     day: Annotated[str, typer.Option("--date", help="UTC day, YYYY-MM-DD.", show_default=False)],
-    send: Annotated[
-        bool,
-        typer.Option(
-            "--send", help="E-mail the spikes (config smtp; password from $NARRMON_SMTP_PASSWORD)."
-        ),
-    ] = False,
+    send: Annotated[bool, typer.Option("--send", help=f"E-mail the spikes {SMTP_HELP}")] = False,
     model_version: ModelOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
@@ -178,8 +171,7 @@ def alerts_cmd(
     from reports.alerts import alert_text
 
     result = alerts(
-        load_config(config),
-        open_store(db, create=False),
+        *config_and_store(config, db, create=False),
         day,
         model_version=model_version,
         send=send,

@@ -11,7 +11,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from rich.text import Text
 
-from narrmon.cli.common import DbOption, JsonOption, console, err_console, open_store
+from narrmon.cli.common import ConfigOption, DbOption, JsonOption, console, err_console
+from narrmon.config import load_config, open_store
 from narrmon.pipeline import ImportReport, import_paths
 
 KIND_HELP = "telegram-export | telethon-json | x-jsonl | csv"
@@ -28,15 +29,16 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo_cmd)
 
 
-def init(db: DbOption = None) -> None:
+def init(db: DbOption = None, config: ConfigOption = None) -> None:
     """Create the store, or bring its schema up to date."""
-    store = open_store(db)
+    store = open_store(load_config(config), db)
     console.print(f"store ready at {store.describe()}")
 
 
 def import_cmd(
     kind: Annotated[str, typer.Argument(help=KIND_HELP, show_default=False)],
     paths: Annotated[list[Path], typer.Argument(help="Files to import.", show_default=False)],
+    config: ConfigOption = None,
     all_chats: Annotated[
         bool,
         typer.Option(
@@ -49,14 +51,14 @@ def import_cmd(
 ) -> None:
     """Import exported or dumped posts from files (see the README for each format)."""
     from collectors.importers import KINDS
+    from narrmon.cli.common import require_choice
 
-    if kind not in KINDS:
-        raise typer.BadParameter(f"{kind!r} is not one of: {KIND_HELP}", param_hint="KIND")
+    require_choice(kind, KINDS, "KIND")
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         err_console.print(f"[bold red]error:[/] no such file: {', '.join(missing)}")
         raise typer.Exit(2)
-    store = open_store(db)
+    store = open_store(load_config(config), db)
     report = _import_with_progress(store, kind, paths, all_chats)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -115,11 +117,13 @@ def print_import_report(report: ImportReport) -> None:
         err_console.print(f"[bold red]  could not read[/] {failure}")
 
 
-def stats_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
+def stats_cmd(
+    db: DbOption = None, config: ConfigOption = None, as_json: JsonOption = False
+) -> None:
     """Show what the store holds: posts per platform, source, account and day."""
     from narrmon.store.queries import stats
 
-    data = stats(open_store(db, create=False))
+    data = stats(open_store(load_config(config), db, create=False))
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
@@ -180,12 +184,13 @@ def quarantine_cmd(
         typer.Option("--limit", min=1, help="Show at most this many.", show_default=False),
     ] = None,
     db: DbOption = None,
+    config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the quarantined records: file, record (line or id) and reason."""
     from narrmon.store.queries import quarantined
 
-    rows = quarantined(open_store(db, create=False), limit)
+    rows = quarantined(open_store(load_config(config), db, create=False), limit)
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return

@@ -29,7 +29,7 @@ from narrmon.coordination.network import (
     coordination_graph,
 )
 from narrmon.store import Store
-from reports.daily import amplification
+from reports.amplification import amplification
 from reports.data import load_accounts, load_window
 from reports.rollups import resolve_model_version
 

@@ -72,9 +72,13 @@ class ClassifyCounts:
         return dict(self.__dict__)
 
 
+READING = "reading the seed corpus and analyst labels"  # the first stage of training
+TrainingPosts = tuple[dict[str, LabelledPost], int, list[str]]  # what training_posts returns
+
+
 def training_posts(
     store: Store | None, data_files: Sequence[Path | str], seed_path: Path
-) -> tuple[dict[str, LabelledPost], int, list[str]]:
+) -> TrainingPosts:
     """The training and test posts by text key, the number of analyst labels, and problems.
 
     Analyst labels (stored annotations, then ``data_files``) replace the seed labels of
@@ -128,15 +132,19 @@ def train(
     params: ModelParams | None = None,
     activate: bool = True,
     progress: Progress = quiet,
+    read: TrainingPosts | None = None,
 ) -> TrainResult:
     """Train on the seed corpus and analyst labels; save the model (active unless told).
 
     ``progress`` is called with the name of each stage as it starts (reading the data,
-    each cross-validation fold, the final fit, the held-out evaluation, saving).
+    each cross-validation fold, the final fit, the held-out evaluation, saving). ``read``:
+    what :func:`training_posts` returned, when the caller has read the data already.
     """
     started = time.perf_counter()
-    progress("reading the seed corpus and analyst labels")
-    posts, n_analyst, problems = training_posts(store, data_files, seed_path)
+    if read is None:
+        progress(READING)
+        read = training_posts(store, data_files, seed_path)
+    posts, n_analyst, problems = read
     train_set = [p for p in posts.values() if p.split != SPLIT_TEST]
     test_set = [p for p in posts.values() if p.split == SPLIT_TEST]
     texts = [p.text for p in train_set]
@@ -223,6 +231,8 @@ def retrain(
     the new version active whatever its figures (it is saved either way).
     """
     previous = registry.active_version(config.models_dir)
+    progress(READING)
+    read = training_posts(store, data_files, seed_path)  # once, for training and comparing
     trained = train(
         config,
         store,
@@ -230,14 +240,14 @@ def retrain(
         seed_path=seed_path,
         activate=previous is None,
         progress=progress,
+        read=read,
     )
     held_out = trained.metrics.get("held_out") or {}
     f1_new = {label: held_out["per_label"][label]["f1"] for label in LABELS} if held_out else {}
     f1_old: dict[str, float] = {}
     if previous is not None and held_out:
         progress(f"comparing with the active model {previous} on the held-out split")
-        posts, _, _ = training_posts(store, data_files, seed_path)
-        test_set = [p for p in posts.values() if p.split == SPLIT_TEST]
+        test_set = [p for p in read[0].values() if p.split == SPLIT_TEST]
         old = registry.load(config.models_dir, previous)
         result = evaluate_model(old, [p.text for p in test_set], [p.labels for p in test_set])
         f1_old = {label: result["per_label"][label]["f1"] for label in LABELS}

@@ -4,6 +4,7 @@ Each step takes the configuration and the store and returns what it made; the CL
 the Airflow tasks call these same functions. Reports bring the rollups up to date
 first (an incremental run costs only the days touched since the last one).
 ``model_version`` defaults to the newest model version in ``classifications``.
+E-mail (the spike alert, the weekly PDF) is sent from here only, through :func:`_email`.
 """
 
 from __future__ import annotations
@@ -67,17 +68,42 @@ def daily_report(
     now: datetime | None = None,
 ) -> list[Path]:
     """Write the daily report of a UTC day (HTML, JSON, CSVs); returns paths, HTML first."""
+    target = parse_day(day)
+    version = rollup(config, store, model_version=model_version).model_version
+    return _write_daily(config, store, target, version, out_dir, now)
+
+
+def _write_daily(
+    config: Config,
+    store: Store,
+    target: date,
+    version: str,
+    out_dir: str | Path | None,
+    now: datetime | None,
+    spikes: list[Any] | None = None,
+) -> list[Path]:
     from reports.daily import daily_figures
     from reports.daily_output import write_daily
 
-    target = parse_day(day)
-    result = rollup(config, store, model_version=model_version)
     with store.engine.connect() as conn:
-        figures = daily_figures(conn, result.model_version, target, config.alerts, now or now_utc())
-    figures["coordination"] = coordination_section(
-        config, store, target, target, result.model_version
-    )
+        figures = daily_figures(conn, version, target, config.alerts, now or now_utc(), spikes)
+    figures["coordination"] = coordination_section(config, store, target, target, version)
     return write_daily(figures, Path(out_dir or Path(config.reports.out_dir) / "daily"))
+
+
+def daily_run(
+    config: Config, store: Store, day: str | date, *, send: bool = False
+) -> tuple[list[Path], AlertsResult]:
+    """The daily report and the spike alerts of a UTC day, rolling up and finding the
+    spikes once; the alert is e-mailed when ``send`` and there are spikes."""
+    from reports.alerts import find_spikes
+
+    target = parse_day(day)
+    version = rollup(config, store).model_version
+    with store.engine.connect() as conn:
+        spikes = find_spikes(conn, version, target, config.alerts)
+    paths = _write_daily(config, store, target, version, None, None, spikes)
+    return paths, _alert(config, target, version, spikes, send)
 
 
 def weekly_report(
@@ -126,19 +152,40 @@ def alerts(
     send: bool = False,
 ) -> AlertsResult:
     """The spikes of a UTC day with the posts behind each; e-mailed when ``send``."""
-    from reports.alerts import alert_text, find_spikes, send_email
+    from reports.alerts import find_spikes
 
     target = parse_day(day)
-    result = rollup(config, store, model_version=model_version)
+    version = rollup(config, store, model_version=model_version).model_version
     with store.engine.connect() as conn:
-        spikes = find_spikes(conn, result.model_version, target, config.alerts)
-    out = AlertsResult(target, result.model_version, spikes)
+        spikes = find_spikes(conn, version, target, config.alerts)
+    return _alert(config, target, version, spikes, send)
+
+
+def _alert(config: Config, day: date, version: str, spikes: list[Any], send: bool) -> AlertsResult:
+    from reports.alerts import alert_text
+
+    out = AlertsResult(day, version, spikes)
     if send and spikes:
-        subject = f"narrmon: {len(spikes)} narrative spike(s) on {target}"
-        out.emailed_to = send_email(
-            config.smtp, subject, alert_text(target, spikes, result.model_version)
-        )
+        subject = f"narrmon: {len(spikes)} narrative spike(s) on {day}"
+        out.emailed_to = _email(config, subject, alert_text(day, spikes, version))
     return out
+
+
+def send_weekly(config: Config, week: str, path: Path) -> int:
+    """E-mail the weekly PDF of ``week`` to ``smtp.to``; returns the recipients accepted."""
+    return _email(
+        config,
+        f"narrmon weekly report {week}",
+        f"The weekly report {week} is attached.",
+        attachments=[path],
+    )
+
+
+def _email(config: Config, subject: str, body: str, attachments: list[Path] | None = None) -> int:
+    """The one place narrmon sends e-mail (SMTP settings from the config, see send_email)."""
+    from reports.alerts import send_email
+
+    return send_email(config.smtp, subject, body, attachments=attachments or ())
 
 
 def pull(

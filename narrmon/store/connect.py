@@ -28,9 +28,10 @@ SQLITE_CHECKPOINT_PAGES = 4096  # WAL pages between checkpoints (each one syncs 
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")  # user:password@ in a URL make_url refuses
 
 
-def resolve_db_url(url: str | None = None) -> str:
-    """The store URL: ``url`` if given, else ``$NARRMON_DB_URL``, else the SQLite default."""
-    return url or os.environ.get(ENV_DB_URL) or DEFAULT_DB_URL
+def resolve_db_url(url: str | None = None, configured: str | None = None) -> str:
+    """The store URL: ``url`` if given, else ``$NARRMON_DB_URL``, else ``configured`` (the
+    configuration file's ``db_url``), else the SQLite default."""
+    return url or os.environ.get(ENV_DB_URL) or configured or DEFAULT_DB_URL
 
 
 def redact_url(url: str) -> str:

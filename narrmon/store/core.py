@@ -59,8 +59,6 @@ from narrmon.store.rows import (
     content_hash,
     driver_cursor,
     dumps,
-    post_row,
-    snapshot_row,
 )
 
 __all__ = [  # names other modules import from here
@@ -130,7 +128,8 @@ class Store:
 
     def _not_found(self) -> StoreNotFound:
         return StoreNotFound(
-            f"no narrmon store at {self.describe()}: check --db or ${ENV_DB_URL}, "
+            f"no narrmon store at {self.describe()}: check --db, ${ENV_DB_URL} or the "
+            "configuration's db_url, "
             "or create one with `narrmon init` or `narrmon import`"
         )
 
@@ -293,10 +292,7 @@ class Store:
         if not by_key:
             return 0, 0, 0
         known = self._known_hashes(conn, list(by_key))
-        t = schema.posts
-        to_row = {"sqlite": sqlite_post_values, "postgresql": pg_post_values}.get(
-            self.dialect, post_row
-        )
+        to_row = sqlite_post_values if self.dialect == "sqlite" else pg_post_values
         rows: list[Any] = []
         new = changed = same = 0
         for key, (post, digest) in sorted(by_key.items()):
@@ -311,24 +307,22 @@ class Store:
             rows.append(to_row(post, digest))
         if rows and self.dialect == "sqlite":
             sqlite_write(conn, schema.posts, POST_COLUMNS, POST_KEY, POST_KEEP, rows)
-        elif rows and self.dialect == "postgresql":  # another writer may have stored some
+        elif rows:  # PostgreSQL: another writer may have stored some
             new, changed = pg_copy_write(
-                conn, t, POST_COLUMNS, POST_KEY, POST_KEEP, rows, unless_same="content_hash"
+                conn,
+                schema.posts,
+                POST_COLUMNS,
+                POST_KEY,
+                POST_KEEP,
+                rows,
+                unless_same="content_hash",
             )
             same = len(by_key) - new - changed
-        elif rows:
-            stmt = self._insert(t)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[t.c.platform, t.c.post_id],
-                set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name not in POST_KEEP},
-            )
-            conn.execute(stmt, rows)
         return new, changed, same
 
     def _known_hashes(
         self, conn: Connection, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], str]:
-        t = schema.posts
         found: dict[tuple[str, str], str] = {}
         for platform in {p for p, _ in keys}:
             ids = [i for p, i in keys if p == platform]
@@ -342,18 +336,13 @@ class Store:
                         "WHERE platform = %s AND post_id = ANY(%s)",
                         [platform, chunk],
                     )
-                elif self.dialect == "sqlite":  # the driver directly: no per-row processing
+                else:  # SQLite: the driver directly, no per-row processing
                     marks = ",".join("?" * len(chunk))
                     result = driver_cursor(conn).execute(
                         "SELECT post_id, content_hash FROM posts "
                         f"WHERE platform = ? AND post_id IN ({marks})",
                         [platform, *chunk],
                     )
-                else:
-                    q = select(t.c.post_id, t.c.content_hash).where(
-                        t.c.platform == platform, t.c.post_id.in_(chunk)
-                    )
-                    result = conn.execute(q)
                 for post_id, digest in result:
                     found[(platform, post_id)] = digest
         return found
@@ -368,17 +357,9 @@ class Store:
         if self.dialect == "sqlite":  # the driver counts the rows it really inserted
             rows = [sqlite_snapshot_values(s) for s in by_key.values()]
             return sqlite_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)
-        if self.dialect == "postgresql":  # COPY, then one INSERT … SELECT: see pg_copy_write
-            rows = [pg_snapshot_values(s) for s in by_key.values()]
-            return pg_copy_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)[0]
-        # RETURNING lists only the rows really inserted: no look-up query is needed.
-        stmt = (
-            self._insert(t)
-            .on_conflict_do_nothing(index_elements=[t.c.platform, t.c.post_id, t.c.captured_at])
-            .returning(t.c.id)
-        )
-        rows = [snapshot_row(s) for s in by_key.values()]
-        return len(conn.execute(stmt, rows).all())
+        # PostgreSQL: COPY, then one INSERT … SELECT (see pg_copy_write).
+        rows = [pg_snapshot_values(s) for s in by_key.values()]
+        return pg_copy_write(conn, t, SNAPSHOT_COLUMNS, SNAPSHOT_KEY, None, rows)[0]
 
     def quarantine(
         self,

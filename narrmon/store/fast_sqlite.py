@@ -8,6 +8,9 @@ them (UTC datetimes as "YYYY-MM-DD HH:MM:SS.ffffff", booleans as 0/1).
 
 from __future__ import annotations
 
+import functools
+import importlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,6 +21,7 @@ from sqlalchemy import Connection
 from narrmon.records import MetricSnapshot, Post
 from narrmon.store.rows import driver_cursor, dumps, json_list
 
+log = logging.getLogger(__name__)
 _SQLITE_SQL: dict[tuple, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
 
@@ -109,41 +113,61 @@ def sqlite_write(
 # its own transaction (no other connection ever sees it missing), writes, records the
 # same days with one statement over the rows it inserted (rowid above the mark taken
 # before), and recreates the trigger from its stored text before the transaction ends.
-# Only a trigger whose stored text is exactly the one below is deferred; any other
-# version is left to fire row by row.
-_DEFERRED_TRIGGERS: dict[str, tuple[str, str, str]] = {
+# The trigger text is the migration's own (:func:`migration_trigger_sql`); a store whose
+# trigger differs is logged once and left to fire row by row (tests/test_store.py fails
+# when a fresh store does not get the fast path).
+_RECORD_DAYS: dict[str, tuple[str, str]] = {
     "posts": (
         "trg_rollup_posts_insert",
-        "CREATE TRIGGER trg_rollup_posts_insert AFTER INSERT ON posts FOR EACH ROW BEGIN "
-        "INSERT INTO rollup_changes(day) VALUES (date(NEW.created_at)); END",
         "INSERT INTO rollup_changes(day) SELECT DISTINCT date(created_at) FROM posts "
         "WHERE rowid > ?",
     ),
     "metric_snapshots": (
         "trg_rollup_snapshots_insert",
-        "CREATE TRIGGER trg_rollup_snapshots_insert AFTER INSERT ON metric_snapshots "
-        "FOR EACH ROW BEGIN INSERT INTO rollup_changes(day) SELECT date(p.created_at) "
-        "FROM posts p WHERE p.platform = NEW.platform AND p.post_id = NEW.post_id; END",
         "INSERT INTO rollup_changes(day) SELECT DISTINCT date(p.created_at) "
         "FROM metric_snapshots s JOIN posts p "
         "ON p.platform = s.platform AND p.post_id = s.post_id WHERE s.rowid > ?",
     ),
 }
+_ROLLUP_MIGRATION = "narrmon.store.migrations.versions.0003_report_rollups"
+_warned: set[str] = set()
+
+
+@functools.cache
+def migration_trigger_sql(name: str) -> str:
+    """``CREATE TRIGGER`` of a SQLite trigger exactly as migration 0003 creates it."""
+    migration = importlib.import_module(_ROLLUP_MIGRATION)
+    for trigger, table, event, body in migration.SQLITE_TRIGGERS:
+        if trigger == name:
+            return migration.sqlite_trigger_sql(trigger, table, event, body)
+    raise KeyError(f"migration 0003 has no SQLite trigger {name}")
+
+
 DEFER_TRIGGER_ROWS = 64  # fewer rows than this: let the row trigger fire
 
 
 @contextmanager
 def _row_trigger_deferred(cursor: Any, table: str, rows: int) -> Iterator[None]:
     """Run the body with ``table``'s rollup row trigger replaced by one set-based insert."""
-    spec = _DEFERRED_TRIGGERS.get(table)
+    spec = _RECORD_DAYS.get(table)
     if spec is None or rows < DEFER_TRIGGER_ROWS:
         yield
         return
-    name, create_sql, record_days = spec
+    name, record_days = spec
+    create_sql = migration_trigger_sql(name)
     found = cursor.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
     ).fetchone()
     if found is None or found[0] != create_sql:
+        if name not in _warned:
+            _warned.add(name)
+            log.warning(
+                "SQLite trigger %s is not the one of migration 0003 (%s): rows of %s are "
+                "written without the batched rollup fast path",
+                name,
+                "missing" if found is None else "changed",
+                table,
+            )
         yield
         return
     if not cursor.connection.in_transaction:  # DDL would otherwise commit on its own

@@ -202,31 +202,6 @@ def _write_labels(
         )
 
 
-def label_counts(store: Store, model_version: str) -> dict[str, int]:
-    """Posts per label given by the version."""
-    pl = schema.post_labels
-    query = (
-        select(pl.c.label, func.count())
-        .where(pl.c.model_version == model_version)
-        .group_by(pl.c.label)
-    )
-    with store.engine.connect() as conn:
-        return {label: int(n) for label, n in conn.execute(query)}
-
-
-def scope_counts(store: Store, model_version: str) -> dict[str, int]:
-    """Posts the version classified, split into in scope and out of scope."""
-    c = schema.classifications
-    query = (
-        select(c.c.in_scope, func.count())
-        .where(c.c.model_version == model_version)
-        .group_by(c.c.in_scope)
-    )
-    with store.engine.connect() as conn:
-        found = {bool(k): int(n) for k, n in conn.execute(query)}
-    return {"in_scope": found.get(True, 0), "out_of_scope": found.get(False, 0)}
-
-
 def uncertain_posts(
     store: Store,
     model_version: str,

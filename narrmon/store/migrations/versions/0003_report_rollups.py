@@ -29,8 +29,9 @@ depends_on: str | Sequence[str] | None = None
 
 _DAY_PG = "(created_at AT TIME ZONE 'UTC')::date"
 
-# (trigger name, table, event, SQL run per row with NEW/OLD)
-_SQLITE_TRIGGERS = (
+# (trigger name, table, event, SQL run per row with NEW/OLD). The SQLite write path
+# (narrmon/store/fast_sqlite.py) reads these and sqlite_trigger_sql: keep both names.
+SQLITE_TRIGGERS = (
     (
         "trg_rollup_posts_insert",
         "posts",
@@ -195,6 +196,11 @@ def _create_tables() -> None:
     op.create_index("ix_classifications_classified_at", "classifications", ["classified_at"])
 
 
+def sqlite_trigger_sql(name: str, table: str, event: str, body: str) -> str:
+    """The ``CREATE TRIGGER`` statement of one of :data:`SQLITE_TRIGGERS`."""
+    return f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW BEGIN {body} END"
+
+
 def _create_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for name, select in _PG_FUNCTIONS:
@@ -208,8 +214,8 @@ def _create_triggers() -> None:
                 f"FOR EACH STATEMENT EXECUTE FUNCTION narrmon_rollup_{func}()"
             )
         return
-    for name, table, event, body in _SQLITE_TRIGGERS:
-        op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW BEGIN {body} END")
+    for name, table, event, body in SQLITE_TRIGGERS:
+        op.execute(sqlite_trigger_sql(name, table, event, body))
 
 
 def upgrade() -> None:
@@ -220,7 +226,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    triggers = _PG_TRIGGERS if postgres else _SQLITE_TRIGGERS
+    triggers = _PG_TRIGGERS if postgres else SQLITE_TRIGGERS
     for name, table, *_ in triggers:
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
     if postgres:
