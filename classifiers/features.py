@@ -242,21 +242,25 @@ class ConceptPairs(_WordCache, TransformerMixin, BaseEstimator):
     never seen in training are dropped.
     """
 
-    def _keys(self, tokens: Iterable[str]) -> list[int]:
-        """Feature keys of a post: concept ``c`` is ``c``; the pair ``a < b`` is ``(a+1)*K + b``."""
+    def _concepts(self, tokens: Iterable[str]) -> frozenset[int]:
+        """The concepts (indexes into :data:`CONCEPTS`) the words of a post name."""
         cache = self.__dict__.setdefault("_cache", {})
         words = set(tokens)
         try:  # fast path: every word seen before (most words name no concept: ())
-            found = set().union(*map(cache.__getitem__, words))
+            return frozenset().union(*map(cache.__getitem__, words))
         except KeyError:
-            found = set().union(*(self._cached(word, _concept_ids) for word in words))
+            return frozenset().union(*(self._cached(word, _concept_ids) for word in words))
+
+    @staticmethod
+    def _keys_of(found: frozenset[int]) -> list[int]:
+        """Feature keys: concept ``c`` is ``c``; the pair ``a < b`` is ``(a+1)*K + b``."""
         ordered = sorted(found)
         k = len(CONCEPTS)
         pairs = [(a + 1) * k + b for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
         return ordered + pairs  # ascending: every concept (< k) before every pair
 
     def fit(self, X: Iterable[str], y: object = None) -> ConceptPairs:
-        rows = [self._keys(text.split()) for text in X]
+        rows = [self._keys_of(self._concepts(text.split())) for text in X]
         df = Counter(key for keys in rows for key in keys)
         self.keys_ = sorted(df)
         self.columns_ = {key: j for j, key in enumerate(self.keys_)}
@@ -270,13 +274,18 @@ class ConceptPairs(_WordCache, TransformerMixin, BaseEstimator):
         return self.transform_tokens([text.split() for text in X])
 
     def transform_tokens(self, posts: Iterable[Sequence[str]]) -> sp.csr_matrix:
-        """:meth:`transform` of posts given as their tokens."""
+        """:meth:`transform` of posts given as their tokens (each set of concepts once)."""
         columns = self.columns_
+        known: dict[frozenset[int], list[int]] = {}
         indices: list[int] = []
         indptr = [0]
         for tokens in posts:
-            found = (columns.get(key) for key in self._keys(tokens))  # ascending, as the keys
-            indices.extend(j for j in found if j is not None)
+            found = self._concepts(tokens)
+            cols = known.get(found)
+            if cols is None:  # ascending, as the keys
+                keys = self._keys_of(found)
+                cols = known[found] = [j for j in map(columns.get, keys) if j is not None]
+            indices.extend(cols)
             indptr.append(len(indices))
         cols = np.asarray(indices, dtype=np.int32)
         shape = (len(indptr) - 1, len(self.keys_))
