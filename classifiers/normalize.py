@@ -239,21 +239,6 @@ def normalize_many(texts: Iterable[str]) -> list[str]:
     return [normalize(t) for t in texts]
 
 
-def _mark_negation(clause: str, out: list[str]) -> None:
-    words = _NOT_TOKEN.sub(" ", clause).split()
-    if NEGATORS.isdisjoint(words):
-        out.extend(words)
-        return
-    left = 0
-    for word in words:
-        out.append(word)
-        if word in NEGATORS:
-            left = NEGATION_SCOPE
-        elif left and not word.startswith("_"):
-            out.append(NEGATION_PREFIX + word)
-            left -= 1
-
-
 def feature_view_reference(text: str) -> str:
     """:func:`feature_view` step by step over the whole text (the definition; see there)."""
     if not text:
@@ -265,10 +250,12 @@ def feature_view_reference(text: str) -> str:
     words = _NOT_TOKEN.sub(" ", text).split()
     if NEGATORS.isdisjoint(words):
         return " ".join(words)
-    out: list[str] = []
-    for clause in _CLAUSE_END.split(text):
-        _mark_negation(clause, out)
-    return " ".join(out)
+    return " ".join(_with_negation(_clause_broken(text).split()))
+
+
+def _clause_broken(text: str) -> str:
+    """The tokens of ``text`` with :data:`_CLAUSE_BREAK` where a clause ends."""
+    return f" {_CLAUSE_BREAK} ".join(_NOT_TOKEN.sub(" ", c) for c in _CLAUSE_END.split(text))
 
 
 # Pieces (the text between two spaces) already seen: what the feature view makes of each.
@@ -297,11 +284,9 @@ def _piece_view(piece: str) -> tuple[tuple[str, ...], tuple[str, ...]] | bool:
         text = text.replace("?", f" {MASK_QUESTION} ?")
     text = _QUOTES.sub(f" {MASK_QUOTE} ", text)
     tokens = tuple(map(sys.intern, _NOT_TOKEN.sub(" ", text).split()))
-    clauses = _CLAUSE_END.split(text)
-    if len(clauses) == 1:
+    if not _CLAUSE_END.search(text):
         return tokens, tokens
-    broken = f" {_CLAUSE_BREAK} ".join(_NOT_TOKEN.sub(" ", clause) for clause in clauses)
-    return tokens, tuple(map(sys.intern, broken.split()))
+    return tokens, tuple(map(sys.intern, _clause_broken(text).split()))
 
 
 def _with_negation(words: Iterable[str]) -> list[str]:
