@@ -36,8 +36,14 @@ from sklearn.preprocessing import FunctionTransformer
 
 from classifiers import LABELS
 from classifiers.augment import attributed
-from classifiers.features import CharNgramCounter, ConceptPairs, StemTokenizer, split_tokens
-from classifiers.normalize import feature_view_many, normalize
+from classifiers.features import (
+    CharNgramCounter,
+    ConceptPairs,
+    StemTokenizer,
+    split_tokens,
+    union_transform,
+)
+from classifiers.normalize import feature_tokens_many, feature_view_many, normalize
 
 RANDOM_STATE = 20260101
 CV_FOLDS = 5
@@ -321,8 +327,13 @@ class NarrativeModel:
         return self.meta.get("version")
 
     def _features(self, texts: Sequence[str]) -> Any:
-        normalised = self.pipeline.named_steps["normalize"].transform(texts)
-        return self.pipeline.named_steps["features"].transform(normalised)
+        """The pipeline's feature matrix of ``texts``, by the token path (the same matrix)."""
+        view = self.pipeline.named_steps["normalize"]
+        if getattr(view, "func", None) is feature_view_many and not view.kw_args:
+            tokens = feature_tokens_many(texts)
+        else:
+            tokens = [text.split() for text in view.transform(texts)]
+        return union_transform(self.pipeline.named_steps["features"], tokens)
 
     def _scores_of(self, features: Any) -> np.ndarray:
         return self.pipeline.named_steps["classify"].predict_proba(features)
@@ -344,8 +355,7 @@ class NarrativeModel:
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """The label set of each text."""
-        decided = self.decide(self.scores(texts))
-        return [tuple(self.labels[j] for j in np.flatnonzero(row)) for row in decided]
+        return self.label_sets(self.decide(self.scores(texts)))
 
     def explain(self, texts: Sequence[str], top: int = EXPLAIN_TOP) -> list[dict[str, list]]:
         """Per text, for each predicted label, the n-grams that raised its score the most."""
@@ -365,14 +375,27 @@ class NarrativeModel:
             features = self._features(texts[start : start + PREDICT_BATCH]).tocsr()
             scores = self._scores_of(features)
             all_scores.append(scores)
-            for i, row_decided in enumerate(self.decide(scores)):
-                row = features.getrow(i)
+            for i, found in enumerate(self.label_sets(self.decide(scores))):
                 explained: dict[str, list] = {}
-                for j in np.flatnonzero(row_decided):
-                    explained[self.labels[j]] = _top_contributions(row, coef[j], names, top)
-                labels = tuple(self.labels[j] for j in np.flatnonzero(row_decided))
-                out.append((labels, explained))
+                if found:
+                    row = _row(features, i)
+                    for label in found:
+                        j = self.labels.index(label)
+                        explained[label] = _top_contributions(row, coef[j], names, top)
+                out.append((found, explained))
         return np.vstack(all_scores), out
+
+    def label_sets(self, decided: np.ndarray) -> list[tuple[str, ...]]:
+        """The labels of each row of a 0/1 label matrix (each pattern worked out once)."""
+        sets: dict[tuple[int, ...], tuple[str, ...]] = {}
+        out = []
+        for row in map(tuple, decided.tolist()):
+            found = sets.get(row)
+            if found is None:
+                pairs = zip(self.labels, row, strict=True)
+                found = sets[row] = tuple(label for label, d in pairs if d)
+            out.append(found)
+        return out
 
     def reasons(self, texts: Sequence[str], label: str, top: int = EXPLAIN_TOP) -> list[list]:
         """Per text, the features that raise ``label``'s score the most, predicted or not."""
@@ -383,16 +406,24 @@ class NarrativeModel:
         coef = self.pipeline.named_steps["classify"].coef_matrix()[j]
         features = self._features(texts).tocsr()
         names = self.feature_names
-        return [_top_contributions(features.getrow(i), coef, names, top) for i in range(len(texts))]
+        return [_top_contributions(_row(features, i), coef, names, top) for i in range(len(texts))]
 
 
-def _top_contributions(row: Any, coef: np.ndarray, names: np.ndarray, top: int) -> list[list]:
+def _row(matrix: Any, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """The values and columns of row ``i`` of a CSR matrix, as ``getrow`` has them."""
+    start, end = matrix.indptr[i], matrix.indptr[i + 1]
+    return matrix.data[start:end], matrix.indices[start:end]
+
+
+def _top_contributions(
+    row: tuple[np.ndarray, np.ndarray], coef: np.ndarray, names: np.ndarray, top: int
+) -> list[list]:
     """``[[feature, weight x coefficient], ...]``: the ``top`` positive ones of a sparse row."""
-    contrib = row.data * coef[row.indices]
+    data, indices = row
+    contrib = data * coef[indices]
     order = np.argsort(-contrib)[:top]
-    return [
-        [str(names[row.indices[k]]), round(float(contrib[k]), 4)] for k in order if contrib[k] > 0
-    ]
+    chosen = zip(names[indices[order]].tolist(), contrib[order].tolist(), strict=True)
+    return [[str(name), round(value, 4)] for name, value in chosen if value > 0]
 
 
 def feature_names(pipeline: Pipeline) -> np.ndarray:

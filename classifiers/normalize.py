@@ -29,8 +29,11 @@ left as they are rather than "repaired", so that property holds for them too.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
+from itertools import chain
+from operator import itemgetter
 
 from cyrtranslit.mapping import TRANSLIT_DICT
 
@@ -236,23 +239,8 @@ def normalize_many(texts: Iterable[str]) -> list[str]:
     return [normalize(t) for t in texts]
 
 
-def _mark_negation(clause: str, out: list[str]) -> None:
-    words = _NOT_TOKEN.sub(" ", clause).split()
-    if NEGATORS.isdisjoint(words):
-        out.extend(words)
-        return
-    left = 0
-    for word in words:
-        out.append(word)
-        if word in NEGATORS:
-            left = NEGATION_SCOPE
-        elif left and not word.startswith("_"):
-            out.append(NEGATION_PREFIX + word)
-            left -= 1
-
-
-def feature_view(text: str) -> str:
-    """What the model reads: :func:`normalize` plus quote, question and negation cues."""
+def feature_view_reference(text: str) -> str:
+    """:func:`feature_view` step by step over the whole text (the definition; see there)."""
     if not text:
         return ""
     text = _folded_masked(text)
@@ -262,12 +250,99 @@ def feature_view(text: str) -> str:
     words = _NOT_TOKEN.sub(" ", text).split()
     if NEGATORS.isdisjoint(words):
         return " ".join(words)
+    return " ".join(_with_negation(_clause_broken(text).split()))
+
+
+def _clause_broken(text: str) -> str:
+    """The tokens of ``text`` with :data:`_CLAUSE_BREAK` where a clause ends."""
+    return f" {_CLAUSE_BREAK} ".join(_NOT_TOKEN.sub(" ", c) for c in _CLAUSE_END.split(text))
+
+
+# Pieces (the text between two spaces) already seen: what the feature view makes of each.
+PIECE_CACHE_LIMIT = 300_000
+_CLAUSE_BREAK = "\x00"  # between a piece's tokens where a clause ends (never a token)
+_WHOLE_TEXT = False  # a piece the feature view cannot work out alone
+_PIECES: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | bool] = {}
+
+
+def _piece_view(piece: str) -> tuple[tuple[str, ...], tuple[str, ...]] | bool:
+    """One piece through every step after NFKC: its tokens, and them with clause breaks.
+
+    :data:`_WHOLE_TEXT` when the piece needs the rest of the post: a homoglyph repair
+    (it depends on the whole post's script), a channel line (it runs to the end of the
+    line) or a diacritic outside BCMS (it folds the whole post).
+    """
+    if _SCRIPT_SEAM.search(piece):
+        return _WHOLE_TEXT
+    text = piece.lower().translate(_FEATURE_TABLE)
+    if not text.isascii() and _ACCENTED.search(text):
+        return _WHOLE_TEXT
+    if any(hint in text.lower() for hint in _CHANNEL_HINTS):
+        return _WHOLE_TEXT
+    text = _space_emoji(mask(text))
+    if "?" in text:
+        text = text.replace("?", f" {MASK_QUESTION} ?")
+    text = _QUOTES.sub(f" {MASK_QUOTE} ", text)
+    tokens = tuple(map(sys.intern, _NOT_TOKEN.sub(" ", text).split()))
+    if not _CLAUSE_END.search(text):
+        return tokens, tokens
+    return tokens, tuple(map(sys.intern, _clause_broken(text).split()))
+
+
+def _with_negation(words: Iterable[str]) -> list[str]:
+    """The words, each of the two after a negation (within its clause) also negated."""
     out: list[str] = []
-    for clause in _CLAUSE_END.split(text):
-        _mark_negation(clause, out)
-    return " ".join(out)
+    left = 0
+    for word in words:
+        if word == _CLAUSE_BREAK:
+            left = 0
+            continue
+        out.append(word)
+        if word in NEGATORS:
+            left = NEGATION_SCOPE
+        elif left and not word.startswith("_"):
+            out.append(NEGATION_PREFIX + word)
+            left -= 1
+    return out
+
+
+def feature_tokens(text: str) -> list[str]:
+    """The tokens of :func:`feature_view` (the view split at its spaces).
+
+    Every step after NFKC works within the pieces of text between two spaces (no pattern
+    of the view matches a space; the script and diacritic tests that look at the whole
+    post send it to :func:`feature_view_reference`), so each distinct piece is worked
+    out once and kept, its tokens interned (the vocabularies' look-ups then compare
+    identities); a test checks that both give the same view.
+    """
+    if not text:
+        return []
+    pieces = unicodedata.normalize("NFKC", text).split(" ")
+    found = list(map(_PIECES.get, pieces))
+    if None in found:
+        if len(_PIECES) >= PIECE_CACHE_LIMIT:
+            _PIECES.clear()
+        for i, piece in enumerate(pieces):
+            if found[i] is None:
+                found[i] = _PIECES[piece] = _piece_view(piece)
+    if _WHOLE_TEXT in found:
+        return feature_view_reference(text).split()
+    words = list(chain.from_iterable(map(itemgetter(0), found)))
+    if NEGATORS.isdisjoint(words):
+        return words
+    return _with_negation(chain.from_iterable(map(itemgetter(1), found)))
+
+
+def feature_view(text: str) -> str:
+    """What the model reads: :func:`normalize` plus quote, question and negation cues."""
+    return " ".join(feature_tokens(text))
+
+
+def feature_tokens_many(texts: Iterable[str]) -> list[list[str]]:
+    """:func:`feature_tokens` over many texts."""
+    return list(map(feature_tokens, texts))
 
 
 def feature_view_many(texts: Iterable[str]) -> list[str]:
     """:func:`feature_view` over many texts (the first step of the model's pipeline)."""
-    return [feature_view(t) for t in texts]
+    return list(map(feature_view, texts))

@@ -16,10 +16,11 @@ from classifiers.augment import attributed
 from classifiers.corpus import SEED_PATH, SPLIT_TEST, read_labelled
 from classifiers.langid import SCRIPT_CYRILLIC, script_of
 from classifiers.model import NarrativeModel, breakdown, indicator
-from classifiers.normalize import strip_diacritics
+from classifiers.normalize import feature_view_reference, strip_diacritics
 from narrmon.cli import app
 from narrmon.config import Config
 from narrmon.pipeline.classify import TrainResult, train
+from tests.test_classify_normalize import varied_posts
 
 runner = CliRunner()
 
@@ -186,3 +187,26 @@ def test_scores_are_probabilities(model: NarrativeModel) -> None:
     scores = model.scores(["Kosovo je Srbija", "", "🔥🔥"])
     assert scores.shape == (3, len(LABELS))
     assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_the_fast_feature_path_gives_the_pipelines_matrix_scores_and_reasons(
+    model: NarrativeModel,
+) -> None:
+    posts = varied_posts()
+    steps = model.pipeline.named_steps
+    expected = steps["features"].transform([feature_view_reference(t) for t in posts]).tocsr()
+    ours = model._features(posts)
+    assert ours.shape == expected.shape
+    assert (ours.indptr == expected.indptr).all() and (ours.indices == expected.indices).all()
+    assert (ours.data == expected.data).all()  # the same matrix to the last bit
+    assert (model.scores(posts) == steps["classify"].predict_proba(expected)).all()
+    names, coef = model.feature_names, steps["classify"].coef_matrix()
+    _, analysed = model.analyse(posts)
+    for i, (labels, explained) in enumerate(analysed):
+        row = expected.getrow(i)
+        for label in labels:
+            contrib = row.data * coef[model.labels.index(label)][row.indices]
+            top = [k for k in np.argsort(-contrib)[:6] if contrib[k] > 0]
+            assert explained[label] == [
+                [str(names[row.indices[k]]), round(float(contrib[k]), 4)] for k in top
+            ]

@@ -8,9 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
+from classifiers.corpus import SEED_PATH, read_labelled
 from classifiers.features import CharNgramCounter, ConceptPairs, word_concepts
 from classifiers.langid import bcms_variety, identify, script_of
-from classifiers.normalize import feature_view, normalize, strip_diacritics, to_latin
+from classifiers.normalize import (
+    feature_tokens,
+    feature_view,
+    feature_view_reference,
+    normalize,
+    strip_diacritics,
+    to_latin,
+)
 
 LATIN_LETTERS = "abcdefghijklmnoprstuvzčćšžđABCDEFGHIJKLMNOPRSTUVZČĆŠŽĐ"
 CYRILLIC_LETTERS = "абвгдђежзијклљмнњопрстћуфхцчџшАБВГДЂЕЖЗИЈКЛЉМНЊОПРСТЋУФХЦЧЏШ"
@@ -186,3 +194,53 @@ def test_char_ngram_counts_equal_scikit_learns_char_wb() -> None:
     assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
     assert (ours.transform(texts).toarray() == expected).all()
     assert expected.max() >= 2  # repeated words and shared n-grams are summed
+
+
+HOMOGLYPHS = str.maketrans("oaepc", "оаерс")  # Latin letters to their Cyrillic twins
+DECORATIONS = (
+    "{} 🔥🔥👇",
+    "🇷🇸🇷🇺 {}",
+    "{} https://t.me/kanal/123 i www.primer.rs/vest",
+    "Forwarded from Kanal Vesti\n{}",
+    "Переслано из @kanal_rs: {}",
+    "@korisnik {} 1999. i 2008, 12.000 ljudi, 3:0",
+    "„{}“ – kažu oni? «Da» ili ‚ne‘?",
+    "{}\n\nNije tako. Ne, nikada! Nema presedana; niti će ga biti",
+    "{}  dvostruki  razmaci\tі tab\u00a0i nbsp",
+    "Ово је ćirilica i latinica {} zajedno",
+    "Café, naïve, Ελλάδα, Ángel: {}",
+    "ЉУБАВ И ЊЕГОШ {} ĐORĐE",
+    "{} ⚡️❗️👍🏽👨‍👩‍👧 ☺",
+    "Kоsovo и НАТO, Рutin i Коcово: {}",
+    "Тwиттер {} x.com",
+    "{} ﬁnale ＫＯＳＯＶＯ 𝐊𝐫𝐢𝐦",
+)
+
+
+def varied_posts() -> list[str]:
+    """Some hundreds of posts: seed texts in both scripts, without diacritics, with
+    homoglyphs, emoji, links, handles, channel lines, numbers, quotes and negations."""
+    seed = [p.text for p in read_labelled([SEED_PATH]).posts][::97][:60]
+    posts = ["", " ", "?", "„“", "nije", "ne ne ne ne", "🔥", "\n"]
+    for i, text in enumerate(seed):
+        forms = [text, cyrtranslit.to_cyrillic(text, "sr"), strip_diacritics(text)]
+        forms.append(text.translate(HOMOGLYPHS))
+        for j, form in enumerate(forms):
+            posts.append(DECORATIONS[(i + j) % len(DECORATIONS)].format(form))
+    return posts
+
+
+def test_the_piecewise_feature_view_equals_the_reference() -> None:
+    posts = varied_posts()
+    assert len(posts) >= 200
+    for _ in range(2):  # once to fill the cache of pieces, once read from it
+        for text in posts:
+            expected = feature_view_reference(text)
+            assert feature_view(text) == expected, text
+            assert feature_tokens(text) == expected.split(), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=LATIN_LETTERS + CYRILLIC_LETTERS + OTHER + "oaepcé \t", max_size=80))
+def test_the_piecewise_feature_view_equals_the_reference_on_any_text(text: str) -> None:
+    assert feature_view(text) == feature_view_reference(text)

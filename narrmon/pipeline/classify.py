@@ -271,8 +271,7 @@ def _label_rows(
         return model.analyse(texts)
     scores = model.scores(texts)
     decided = model.decide(scores) if len(texts) else np.zeros((0, len(model.labels)))
-    labels = model.labels
-    return scores, [(tuple(labels[j] for j in np.flatnonzero(row)), {}) for row in decided]
+    return scores, [(found, {}) for found in model.label_sets(decided)]
 
 
 def _classify_batch(
