@@ -177,6 +177,18 @@ def test_csv_without_required_columns_is_refused(tmp_path: Path) -> None:
 LINES = [dumps(message(i, f"Косово је Србија {i} #kosovo")) for i in range(1, 13)]
 
 
+def test_jsonl_whose_first_line_starts_with_a_bracket_is_still_jsonl(tmp_path: Path) -> None:
+    """Damage that puts ``[`` first does not turn the file into a broken JSON array."""
+    path = tmp_path / "dump.jsonl"
+    path.write_text("\n".join(["[" + LINES[0], *LINES[1:]]) + "\n", encoding="utf-8")
+    ids, rejects = posts_and_rejects(list(telethon_json.iter_records(path)))
+    assert ids == [str(i) for i in range(2, 13)]
+    assert [r.location for r in rejects] == ["line 1"]
+    array = tmp_path / "dump.json"  # one element per line: still read as the array it is
+    array.write_text("[\n" + ",\n".join(LINES[:3]) + "\n]\n", encoding="utf-8")
+    assert posts_and_rejects(list(telethon_json.iter_records(array))) == (["1", "2", "3"], [])
+
+
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -315,16 +315,23 @@ class Item:
 def iter_json_records(path: Path, on_progress: Progress = None) -> Iterator[Item]:
     """The records of a JSON array document, a single JSON object, or JSON Lines.
 
-    The first character decides: ``[`` is an array read item by item; ``{`` where none
-    of the first lines is JSON by itself is one pretty-printed object; anything else is
-    JSON Lines, read line by line. A break in a document is the last item (``broken``).
+    The first character decides: ``[`` is an array read item by item, unless two of the
+    lines after the first are JSON objects by themselves (JSON Lines whose first line
+    was damaged: in an array only the last element's line can be); ``{`` where none of the
+    first lines is JSON by itself is one pretty-printed object; anything else is JSON
+    Lines, read line by line. A break in a document is the last item (``broken``).
     """
     from narrmon.errors import InputError
 
     with JsonStream.open(path) as probe:
         first = probe.peek()
         head = [line for line in probe.buf[probe.pos :].splitlines()[:PROBE_LINES] if line.strip()]
-    if first == "[" or (first == "{" and not any(_is_json(line) for line in head)):
+    if first == "[":
+        lines = sum(line.lstrip()[:1] == "{" and _is_json(line) for line in head[1:])
+        document = lines < 2 or _is_json(head[0])
+    else:
+        document = first == "{" and not any(_is_json(line) for line in head)
+    if document:
         yield from _iter_document(path, first, on_progress)
         return
     # Bad lines before the first good one are held back: if the first lines are all
