@@ -236,7 +236,7 @@ def card_markdown(meta: dict[str, Any]) -> str:
         "  misses precedent claims made by allusion or inside long quotations, reads",
         "  some pro-Kremlin arguments built on negation ('there was no referendum in",
         "  Kosovo') as rebuttals, takes some factual reports of official positions for",
-        "  rebuttals, and finds fewer than half of the Russia-as-protector and",
+        "  rebuttals, and finds only about half of the Russia-as-protector and",
         "  anti-Western claims made in diplomatic wording. Relabel uncertain posts",
         "  (`narrmon label export`) and retrain: analyst labels are how real wording",
         "  gets in.",

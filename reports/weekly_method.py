@@ -41,10 +41,10 @@ MEASURE_NAMES = {
 }
 REAL_TEXT_NOTE = (
     "These figures are measured on hand-written example posts. On real news and social "
-    "media text the classifier is weaker: on 228 real snippets it found about two thirds "
-    "of the Kosovo-precedent claims and under half of the other pro-Kremlin narratives "
-    "in diplomatic wording, so the narrative counts in this report are lower than the "
-    "true ones, by about a third for the Kosovo precedent."
+    "media text the classifier is weaker: on 228 real snippets it found about three "
+    "quarters of the Kosovo-precedent claims and about half of the rebuttals and of the "
+    "other pro-Kremlin narratives, so the narrative counts in this report are lower than "
+    "the true ones, by about a quarter for the Kosovo precedent."
 )  # the README's "On real text" figures
 
 

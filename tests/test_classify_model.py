@@ -69,6 +69,7 @@ def test_the_registry_holds_the_version_its_card_and_metrics(
     assert "## Held-out split" in card and "micro F1" in card
     cv = meta["metrics"]["cross_validated"]
     assert cv["grouped"] is True and meta["params"]["attribution_copies"] is True
+    assert meta["params"]["media_repeats"] == 2
     assert "grouped by seed part" in card
     for block in (cv, meta["metrics"]["held_out"]):
         assert sum(m["n"] for m in block["by_part"].values()) == block["n"]
