@@ -10,7 +10,8 @@ from telethon import errors
 from telethon.tl import types
 
 from collectors.telegram.channels import resolved
-from collectors.telegram.parse import normalize_ref, parse_page
+from collectors.telegram.parse import parse_page
+from collectors.telegram.types import TelegramSource, normalize_ref
 from narrmon.config import Config
 from narrmon.pipeline.collect import collect, refresh
 from narrmon.records import AlbumSpan
@@ -65,6 +66,12 @@ def test_normalize_ref_accepts_every_way_of_naming_a_channel():
     assert normalize_ref("t.me/s/ruski_balkan") == "ruski_balkan"
     assert normalize_ref("-1001500000001") == "1500000001"
     assert normalize_ref("1500000001") == "1500000001"
+    source = TelegramSource("https://t.me/Ruski_Balkan")
+    assert (source.name, source.label, source.key) == (
+        "ruski_balkan",
+        "https://t.me/Ruski_Balkan",
+        "channel:ruski_balkan",
+    )
 
 
 def test_parse_message_reads_metrics_forwards_entities_and_edits():

@@ -29,7 +29,6 @@ from collectors.telegram.channels import (
 )
 from collectors.telegram.client import TelegramApi
 from collectors.telegram.constants import (
-    CURSOR_PREFIX,
     IDS_PER_REQUEST,
     KIND_CHANNEL,
     KIND_SUPERGROUP,
@@ -38,19 +37,14 @@ from collectors.telegram.constants import (
     SOURCE,
 )
 from collectors.telegram.exceptions import ChannelUnavailable, NotPublicSource, TelegramError
-from collectors.telegram.parse import live_records, normalize_ref, parse_page
-from collectors.telegram.types import ResolvedChannel
+from collectors.telegram.parse import live_records, parse_page
+from collectors.telegram.types import ResolvedChannel, TelegramSource
 from narrmon import telegram_ids
 from narrmon.config import TelegramConfig
 from narrmon.records import MetricSnapshot, Post
 from narrmon.store import Store, collect_state
 
 log = logging.getLogger(__name__)
-
-
-def cursor_key(ref: str) -> str:
-    """The cursor key of a configured channel reference."""
-    return CURSOR_PREFIX + normalize_ref(ref)
 
 
 class TelegramCollector:
@@ -66,16 +60,16 @@ class TelegramCollector:
 
     # -- collection --------------------------------------------------------------------
 
-    def collect(self, ref: str) -> SourceResult:
+    def collect(self, source: TelegramSource) -> SourceResult:
         """Read one channel's new messages; never raises for an expected failure."""
-        key = cursor_key(ref)
+        key = source.key
 
         def work(state: dict | None, result: SourceResult) -> None:
-            channel = self.resolve(ref)
+            channel = self.resolve(source.ref)
             self._read_history(channel, key, state, result)
             self._refresh_followers(channel)
 
-        result = SourceResult(PLATFORM, ref)
+        result = SourceResult(PLATFORM, source.label)
         return collect_source(
             self.store, self.clock, result, key, work, (TelegramError,), self._requests
         )
@@ -85,7 +79,7 @@ class TelegramCollector:
 
     def resolve(self, ref: str) -> ResolvedChannel:
         """The channel from the store's cache, or resolved once and cached."""
-        norm = normalize_ref(ref)
+        norm = TelegramSource(ref).name
         cached = collect_state.find_account(self.store, PLATFORM, norm)
         if cached is not None and cached.access_hash is not None:
             return ResolvedChannel(

@@ -25,7 +25,6 @@ schema does not allow raises :class:`~collectors.importers.common.BadRecord` (or
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,26 +48,11 @@ from narrmon import telegram_ids
 from narrmon.records import AlbumSpan, MetricSnapshot, Post, Rejected, utc
 from narrmon.text import extract_entities, post_script
 
-_LINK_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/(?:s/)?", re.I)
-_BOT_API_CHANNEL = re.compile(r"^-100(\d+)$")
 RAW_DROP = frozenset({"access_hash", "file_reference", "bytes", "photo", "thumbs"})
 RAW_BYTES_MAX = 64  # bytes values longer than this are not kept in raw payloads
 NO_MEDIA = frozenset({None, "MessageMediaEmpty", "MessageMediaWebPage"})
 PEER_KEYS = {"PeerChannel": "channel_id", "PeerChat": "chat_id", "PeerUser": "user_id"}
 PEER_PREFIX = {"PeerChannel": "", "PeerChat": "chat", "PeerUser": "user"}
-
-
-def normalize_ref(ref: str) -> str:
-    """A channel reference as ``username`` (lower case) or bare numeric id.
-
-    Accepts ``@name``, ``name``, ``https://t.me/name``, ``123`` and ``-100123``.
-    """
-    text = _LINK_PREFIX.sub("", ref.strip()).strip("/").lstrip("@")
-    text = text.split("/", 1)[0]
-    found = _BOT_API_CHANNEL.match(text)
-    if found:
-        return found.group(1)
-    return text if text.isdigit() else text.lower()
 
 
 def jsonable(value: Any) -> Any:

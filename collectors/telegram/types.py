@@ -1,11 +1,12 @@
-"""Types of the Telegram collector: credentials and a resolved channel."""
+"""Types of the Telegram collector: credentials, a configured source, a resolved channel."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from collectors.telegram.constants import ENV_API_HASH, ENV_API_ID, ENV_SESSION
+from collectors.telegram.constants import CURSOR_PREFIX, ENV_API_HASH, ENV_API_ID, ENV_SESSION
 from narrmon.config import require_env
 from narrmon.errors import ConfigError
 
@@ -45,6 +46,45 @@ def parse_api_id(value: str | int, where: str) -> int:
         return int(str(value).strip())
     except ValueError:
         raise ConfigError(f"{where} must be the numeric API id from my.telegram.org") from None
+
+
+_LINK_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/(?:s/)?", re.I)
+_BOT_API_CHANNEL = re.compile(r"^-100(\d+)$")
+
+
+def normalize_ref(ref: str) -> str:
+    """A channel reference as ``username`` (lower case) or bare numeric id.
+
+    Accepts ``@name``, ``name``, ``https://t.me/name``, ``123`` and ``-100123``.
+    """
+    text = _LINK_PREFIX.sub("", ref.strip()).strip("/").lstrip("@")
+    text = text.split("/", 1)[0]
+    found = _BOT_API_CHANNEL.match(text)
+    if found:
+        return found.group(1)
+    return text if text.isdigit() else text.lower()
+
+
+@dataclass(frozen=True)
+class TelegramSource:
+    """A channel as configured or named: ``@name``, ``name``, a t.me link or an id."""
+
+    ref: str  # as the user wrote it
+
+    @property
+    def name(self) -> str:
+        """The channel's username (lower case) or numeric id."""
+        return normalize_ref(self.ref)
+
+    @property
+    def label(self) -> str:
+        """How the source is shown and selected: as configured."""
+        return self.ref
+
+    @property
+    def key(self) -> str:
+        """The cursor key."""
+        return CURSOR_PREFIX + self.name
 
 
 @dataclass(frozen=True)

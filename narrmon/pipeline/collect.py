@@ -22,8 +22,7 @@ from collectors.outcome import DEFERRED, FAILED, SourceResult
 from collectors.ratelimit import Budget, Clock, RequestGate, SystemClock, clock_now
 from collectors.telegram.collector import TelegramCollector
 from collectors.telegram.exceptions import SessionNotAuthorized, TelegramUnreachable
-from collectors.telegram.parse import normalize_ref
-from collectors.telegram.types import TelegramCredentials
+from collectors.telegram.types import TelegramCredentials, TelegramSource
 from collectors.x.types import XCredentials, XSource
 from narrmon.config import Config
 from narrmon.errors import ConfigError
@@ -166,7 +165,7 @@ def _match(configured: list[tuple[str, str]], name: str, wanted: list[str]) -> t
     for plat, value in configured:
         if plat not in wanted:
             continue
-        if plat == "telegram" and normalize_ref(value) == normalize_ref(name):
+        if plat == "telegram" and TelegramSource(value).name == TelegramSource(name).name:
             return plat, value
         if plat == "x" and (value == name or value.lower() == "@" + name.lstrip("@").lower()):
             return plat, value
@@ -197,7 +196,10 @@ def collect(
         try:
             with _telegram(config, store, creds, telegram_client, clock) as (collector, gate):
                 for ref in chosen["telegram"]:
-                    report.rows.append(_run_one(store, creds, "telegram", ref, collector.collect))
+                    source = TelegramSource(ref)
+                    report.rows.append(
+                        _run_one(store, creds, "telegram", source.label, collector.collect, source)
+                    )
                 report.requests["telegram"] = gate.requests
         except (TelegramUnreachable, SessionNotAuthorized) as exc:  # X still runs
             report.rows.append(_platform_failed(store, creds, "telegram", exc))

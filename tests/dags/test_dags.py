@@ -218,12 +218,12 @@ def test_deferred_channel_succeeds_with_a_note(run_dagbag, dag_env) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         _x_api(rsps)
         run = _run(run_dagbag, "narrmon_collect")
-    from collectors.telegram.collector import cursor_key
+    from collectors.telegram.types import TelegramSource
 
-    cursor = store.get_cursor("telegram", cursor_key("spor"))
+    cursor = store.get_cursor("telegram", TelegramSource("spor").key)
     assert cursor is not None and cursor["deferred_until"] is not None
     assert "flood" in (cursor["note"] or "").lower()
-    istok = store.get_cursor("telegram", cursor_key("istok"))
+    istok = store.get_cursor("telegram", TelegramSource("istok").key)
     assert istok["position"] == "5" and istok["deferred_until"] is None
     assert run.state == "success"
 
