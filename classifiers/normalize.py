@@ -243,14 +243,18 @@ def feature_view_reference(text: str) -> str:
     """:func:`feature_view` step by step over the whole text (the definition; see there)."""
     if not text:
         return ""
-    text = _folded_masked(text)
-    if "?" in text:
-        text = text.replace("?", f" {MASK_QUESTION} ?")
-    text = _QUOTES.sub(f" {MASK_QUOTE} ", text)
+    text = _with_cues(_folded_masked(text))
     words = _NOT_TOKEN.sub(" ", text).split()
     if NEGATORS.isdisjoint(words):
         return " ".join(words)
     return " ".join(_with_negation(_clause_broken(text).split()))
+
+
+def _with_cues(text: str) -> str:
+    """``text`` with the question and quote cues the model reads."""
+    if "?" in text:
+        text = text.replace("?", f" {MASK_QUESTION} ?")
+    return _QUOTES.sub(f" {MASK_QUOTE} ", text)
 
 
 def _clause_broken(text: str) -> str:
@@ -279,10 +283,7 @@ def _piece_view(piece: str) -> tuple[tuple[str, ...], tuple[str, ...]] | bool:
         return _WHOLE_TEXT
     if any(hint in text.lower() for hint in _CHANNEL_HINTS):
         return _WHOLE_TEXT
-    text = _space_emoji(mask(text))
-    if "?" in text:
-        text = text.replace("?", f" {MASK_QUESTION} ?")
-    text = _QUOTES.sub(f" {MASK_QUOTE} ", text)
+    text = _with_cues(_space_emoji(mask(text)))
     tokens = tuple(map(sys.intern, _NOT_TOKEN.sub(" ", text).split()))
     if not _CLAUSE_END.search(text):
         return tokens, tokens
