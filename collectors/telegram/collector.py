@@ -38,7 +38,7 @@ from collectors.telegram.constants import (
 )
 from collectors.telegram.exceptions import ChannelUnavailable, NotPublicSource, TelegramError
 from collectors.telegram.parse import live_records, parse_page
-from collectors.telegram.types import ResolvedChannel, TelegramSource
+from collectors.telegram.types import ResolvedChannel, TelegramSource, normalize_ref
 from narrmon import telegram_ids
 from narrmon.config import TelegramConfig
 from narrmon.records import MetricSnapshot, Post
@@ -79,7 +79,7 @@ class TelegramCollector:
 
     def resolve(self, ref: str) -> ResolvedChannel:
         """The channel from the store's cache, or resolved once and cached."""
-        norm = TelegramSource(ref).name
+        norm = normalize_ref(ref)
         cached = collect_state.find_account(self.store, PLATFORM, norm)
         if cached is not None and cached.access_hash is not None:
             return ResolvedChannel(

@@ -22,7 +22,7 @@ from collectors.outcome import DEFERRED, FAILED, SourceResult
 from collectors.ratelimit import Budget, Clock, RequestGate, SystemClock, clock_now
 from collectors.telegram.collector import TelegramCollector
 from collectors.telegram.exceptions import SessionNotAuthorized, TelegramUnreachable
-from collectors.telegram.types import TelegramCredentials, TelegramSource
+from collectors.telegram.types import TelegramCredentials, TelegramSource, normalize_ref
 from collectors.x.types import XCredentials, XSource
 from narrmon.config import Config
 from narrmon.errors import ConfigError
@@ -165,7 +165,7 @@ def _match(configured: list[tuple[str, str]], name: str, wanted: list[str]) -> t
     for plat, value in configured:
         if plat not in wanted:
             continue
-        if plat == "telegram" and TelegramSource(value).name == TelegramSource(name).name:
+        if plat == "telegram" and normalize_ref(value) == normalize_ref(name):
             return plat, value
         if plat == "x" and (value == name or value.lower() == "@" + name.lstrip("@").lower()):
             return plat, value

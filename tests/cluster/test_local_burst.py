@@ -23,7 +23,6 @@ from tests.cluster.conftest import (
 pytestmark = pytest.mark.cluster
 
 BURST = ("narrmon_collect", "narrmon_refresh_metrics", "narrmon_classify")
-BY_HAND = ("narrmon_daily_report", "narrmon_weekly_report", "narrmon_retrain")
 
 
 def test_burst_of_triggers_against_make_airflow(
@@ -52,7 +51,18 @@ def test_burst_of_triggers_against_make_airflow(
     said = airflow.start("airflow")
     assert "LocalExecutor" in said and db_name in said and "SQLite" not in said
     assert database_exists(server, db_name)  # created by `make airflow`
-    airflow.wait_for_dags(set(BURST) | set(BY_HAND))
+    missing = tmp_path / "missing.jsonl"
+    by_hand = {  # triggered by hand after the burst: conf, end state, task, log line
+        "narrmon_daily_report": ({"day": "2026-11-20"}, "success", "daily", "daily report of"),
+        "narrmon_weekly_report": ({"week": "2026-W47"}, "success", "weekly", "weekly PDF"),
+        "narrmon_retrain": (
+            {"data_files": [str(missing)]},
+            "failed",
+            "retrain",
+            f"no such file: {missing} (a configuration error: failed without retrying)",
+        ),
+    }
+    airflow.wait_for_dags(set(BURST) | set(by_hand))
 
     with ThreadPoolExecutor(len(BURST)) as pool:
         started = time.monotonic()
@@ -100,17 +110,6 @@ def test_burst_of_triggers_against_make_airflow(
     }
     for (dag_id, task_id), said in logs.items():
         assert said in airflow.task_log(dag_id, manual[dag_id], task_id), (dag_id, task_id)
-    missing = tmp_path / "missing.jsonl"
-    by_hand = {
-        "narrmon_daily_report": ({"day": "2026-11-20"}, "success", "daily", "daily report of"),
-        "narrmon_weekly_report": ({"week": "2026-W47"}, "success", "weekly", "weekly PDF"),
-        "narrmon_retrain": (
-            {"data_files": [str(missing)]},
-            "failed",
-            "retrain",
-            f"no such file: {missing} (a configuration error: failed without retrying)",
-        ),
-    }
     for dag_id, (conf, state, task_id, said) in by_hand.items():
         airflow.unpause(dag_id)
         answer = airflow.trigger(dag_id, conf)
