@@ -41,10 +41,10 @@ MEASURE_NAMES = {
 }
 REAL_TEXT_NOTE = (
     "These figures are measured on hand-written example posts. On real news and social "
-    "media text the classifier is weaker: on 228 real snippets it found about three "
-    "quarters of the Kosovo-precedent claims and about half of the rebuttals and of the "
-    "other pro-Kremlin narratives, so the narrative counts in this report are lower than "
-    "the true ones, by about a quarter for the Kosovo precedent."
+    "media text the classifier is weaker: on 228 real snippets it found about seven in ten "
+    "of the Kosovo-precedent claims, three in five of the rebuttals and half of the other "
+    "pro-Kremlin narratives, and it gave some labels to the wrong posts, so the totals in "
+    "this report are near the true ones but individual posts are often misread."
 )  # the README's "On real text" figures
 
 

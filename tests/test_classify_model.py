@@ -15,7 +15,7 @@ from classifiers import LABELS, registry
 from classifiers.augment import attributed
 from classifiers.corpus import SEED_PATH, SPLIT_TEST, read_labelled
 from classifiers.langid import SCRIPT_CYRILLIC, script_of
-from classifiers.model import NarrativeModel, breakdown, indicator
+from classifiers.model import NarrativeModel, breakdown, indicator, tune_thresholds
 from classifiers.normalize import feature_view_reference, strip_diacritics
 from narrmon.cli import app
 from narrmon.config import Config
@@ -211,3 +211,19 @@ def test_the_fast_feature_path_gives_the_pipelines_matrix_scores_and_reasons(
             assert explained[label] == [
                 [str(names[row.indices[k]]), round(float(contrib[k]), 4)] for k in top
             ]
+
+
+def test_thresholds_are_the_middle_of_the_near_best_range() -> None:
+    """A flat F1 plateau gives its middle, not whichever end a tie-break reaches first."""
+    # label 0: positives score 0.70-0.79, negatives 0.20-0.29, so every threshold from
+    # 0.30 to 0.70 separates them perfectly (F1 1.0): the middle is 0.50.
+    # label 1: one positive at 0.65 and one negative at 0.60: only 0.61-0.65 score 1.0.
+    pos = np.linspace(0.70, 0.79, 10)
+    neg = np.linspace(0.20, 0.29, 10)
+    scores = np.column_stack(
+        [np.concatenate([pos, neg]), np.concatenate([[0.65], np.full(19, 0.60)])]
+    )
+    y = np.zeros((20, 2), dtype=int)
+    y[:10, 0] = 1
+    y[0, 1] = 1
+    assert tune_thresholds(y, scores, ["a", "b"]) == {"a": 0.5, "b": 0.63}
