@@ -217,7 +217,7 @@ def test_thresholds_are_the_middle_of_the_near_best_range() -> None:
     """A flat F1 plateau gives its middle, not whichever end a tie-break reaches first."""
     # label 0: positives score 0.70-0.79, negatives 0.20-0.29, so every threshold from
     # 0.30 to 0.70 separates them perfectly (F1 1.0): the middle is 0.50.
-    # label 1: one positive at 0.65 and one negative at 0.60: only 0.61-0.65 score 1.0.
+    # label 1: one positive at 0.65 and 19 negatives at 0.60: only 0.61-0.65 score 1.0.
     pos = np.linspace(0.70, 0.79, 10)
     neg = np.linspace(0.20, 0.29, 10)
     scores = np.column_stack(
