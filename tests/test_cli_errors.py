@@ -6,6 +6,7 @@ checks the exit code and the exact ``error:`` line.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 import narrmon
-from narrmon.cli import app
+from narrmon.cli import GC_YOUNG_THRESHOLD, app
 from narrmon.config import load_config
 from narrmon.errors import ConfigError, InputError, StoreNotFound
 from narrmon.pipeline import import_paths, report
@@ -141,6 +142,17 @@ def test_cli_names_the_wrong_setting(tmp_path: Path, run) -> None:
     result = run("alerts", "--date", DAY, "--config", str(path))
     assert result.returncode == 1
     assert _error_line(result) == f"error: {path}: alerts.k must be a number, got 'three'"
+
+
+def test_commands_leave_the_garbage_collector_as_they_found_it(tmp_path: Path, run) -> None:
+    """Commands run with fewer collections; a caller's settings come back, even on errors."""
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    url = f"sqlite:///{tmp_path / 'narrmon.db'}"
+    assert run("init", "--db", url).returncode == 0
+    assert run("stats", "--db", f"sqlite:///{tmp_path / 'typo' / 'narrmon.db'}").returncode == 2
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, frozen)
+    assert before[0] < GC_YOUNG_THRESHOLD  # so the commands did run with a raised one
 
 
 def test_version_and_shell_completion(run) -> None:

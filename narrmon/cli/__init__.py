@@ -7,8 +7,11 @@ Each area registers its commands from its own module, so they stay small:
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from typing import Annotated
 
@@ -55,6 +58,34 @@ for _module in (store_cmds, classify_cmds, collect_cmds, report_cmds, coordinati
     _module.register(app)
 
 
+# Collect the youngest generation after this many new container objects, not 700: bulk
+# commands (import, classify) build millions of short-lived records and rows, and with
+# the default a 100,000-post import spent 0.84 of its ~8.8 CPU s in collections that
+# found little to free (0.11 s with this; same peak memory).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Fewer garbage collections while a command runs; the settings are restored after.
+
+    The objects that exist before the command (modules, the CLI) are frozen, so the
+    collections that do run do not walk them again; a caller that froze objects itself
+    (``gc.freeze`` has no nesting) is left to its own.
+    """
+    old = gc.get_threshold()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        if freeze:
+            gc.unfreeze()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``narrmon`` console script; returns the exit code."""
     logging.basicConfig(
@@ -62,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         # With standalone_mode=False click returns typer.Exit's code instead of raising.
-        code = app(args=argv, standalone_mode=False)
+        with _few_collections():
+            code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and not isinstance(code, bool):
             return code
     except NarrmonError as exc:
